@@ -1,0 +1,14 @@
+"""Top-level URL map: pages, API, admin, language switch."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from datasmart.api.router import api
+
+urlpatterns = [
+    path("", include("datasmart.web.urls")),
+    path("konto/", include("datasmart.accounts.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
