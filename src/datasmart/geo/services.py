@@ -1,0 +1,427 @@
+"""Queries on units and population shared by pages, API and CLI.
+
+Population is stored only at the finest level a source gives, so every figure above it is
+computed here by summing the finest complete level below the unit:
+
+- a kommun: its own rows;
+- a region/län: its own rows when the source is by län (1968–2015), else its kommuner;
+- a sjukvårdsregion: its kommuner; from län rows only when none of its län is split
+  (Halland is split between Västra and Södra, so those two have no figures for län-only years);
+- the nation: all kommuner, or all län.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from datasmart.geo.models import (
+    LEVEL_ORDER,
+    ComparatorGroup,
+    Level,
+    PopulationCount,
+    PopulationTotal,
+    Unit,
+)
+
+
+class GeoError(Exception):
+    """Base for errors users can act on; the message is safe to show."""
+
+
+class UnitNotFound(GeoError):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(_("Ingen enhet med koden '%(code)s' finns.") % {"code": code})
+
+
+class PopulationNotAvailable(GeoError):
+    """The data has no population for this unit and year (or not with that breakdown)."""
+
+
+class InvalidParameter(GeoError):
+    """A query parameter is malformed; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+BREAKDOWNS = ("age", "sex")
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    """Ages ``low`` to ``high`` inclusive; ``high`` None means "and older"."""
+
+    low: int
+    high: int | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}+" if self.high is None else f"{self.low}-{self.high}"
+
+    def contains(self, age: int) -> bool:
+        return age >= self.low and (self.high is None or age <= self.high)
+
+
+FIVE_YEAR_BANDS = tuple(AgeBand(a, a + 4) for a in range(0, 100, 5)) + (AgeBand(100, None),)
+
+
+def parse_age_bands(spec: str) -> tuple[AgeBand, ...]:
+    """Parse ``"0-17,18-64,65+"`` (or ``"5y"`` for five-year bands) into ordered bands.
+
+    Bands must not overlap; gaps are allowed (ages outside every band are left out).
+    """
+    spec = spec.strip()
+    if spec in {"5y", "5"}:
+        return FIVE_YEAR_BANDS
+    bands: list[AgeBand] = []
+    for part in (p.strip() for p in spec.split(",")):
+        try:
+            if part.endswith("+") or part.endswith("-"):
+                band = AgeBand(int(part[:-1]), None)
+            elif "-" in part:
+                low, high = part.split("-", 1)
+                band = AgeBand(int(low), int(high))
+            else:
+                band = AgeBand(int(part), int(part))
+        except ValueError:
+            raise InvalidParameter(
+                "age_groups", _("'%(part)s' är ingen åldersgrupp (skriv t.ex. 0-17,18-64,65+)")
+                % {"part": part}
+            ) from None
+        if band.low < 0 or band.low > 100 or (band.high is not None and band.high < band.low):
+            raise InvalidParameter(
+                "age_groups", _("'%(part)s' är inget giltigt åldersintervall") % {"part": part}
+            )
+        bands.append(band)
+    bands.sort(key=lambda b: b.low)
+    for prev, cur in zip(bands, bands[1:], strict=False):
+        if prev.high is None or prev.high >= cur.low:
+            raise InvalidParameter(
+                "age_groups", _("åldersgrupperna %(a)s och %(b)s överlappar")
+                % {"a": prev.label, "b": cur.label}
+            )
+    return tuple(bands)
+
+
+def parse_breakdown(spec: str | None) -> tuple[str, ...]:
+    """Parse ``"age,sex"`` into a tuple of known breakdown names."""
+    if not spec:
+        return ()
+    parts = tuple(dict.fromkeys(p.strip() for p in spec.split(",") if p.strip()))
+    unknown = [p for p in parts if p not in BREAKDOWNS]
+    if unknown:
+        raise InvalidParameter(
+            "by", _("okänd uppdelning '%(u)s' (tillåtna: age, sex)") % {"u": ", ".join(unknown)}
+        )
+    return parts
+
+
+def parse_level(value: str | None) -> Level | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Level(value)
+    except ValueError:
+        raise InvalidParameter(
+            "level",
+            _("okänd nivå '%(v)s' (tillåtna: %(ok)s)")
+            % {"v": value, "ok": ", ".join(lv.value for lv in LEVEL_ORDER)},
+        ) from None
+
+
+# --- units -----------------------------------------------------------------------------
+
+
+def list_units(
+    *, level: Level | str | None = None, parent_code: str | None = None
+) -> QuerySet[Unit]:
+    """Units ordered by level then code, optionally filtered by level and parent."""
+    qs = Unit.objects.select_related("parent").order_by("code")
+    if level:
+        qs = qs.filter(level=parse_level(str(level)))
+    if parent_code:
+        parent = get_unit(parent_code)
+        qs = qs.filter(parent=parent) | (
+            qs.filter(sjukvardsregion=parent, level=Level.KOMMUN, region__is_split=True)
+            if parent.level == Level.SJUKVARDSREGION
+            else qs.none()
+        )
+    return qs.order_by("code")
+
+
+def get_unit(code: str) -> Unit:
+    """The unit with ``code`` or :class:`UnitNotFound`."""
+    try:
+        return Unit.objects.select_related("parent", "region", "sjukvardsregion").get(code=code)
+    except Unit.DoesNotExist:
+        raise UnitNotFound(code) from None
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """From the nation down to the unit's parent (a kommun in split Halland also lists
+    its sjukvårdsregion, reached through the kommun rather than its region)."""
+    chain: list[Unit] = []
+    if unit.level == Level.KOMMUN and unit.region and unit.region.is_split:
+        chain = [u for u in [unit.sjukvardsregion] if u]
+    node = unit.parent
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    chain.reverse()
+    return sorted(chain, key=lambda u: LEVEL_ORDER.index(Level(u.level)))
+
+
+def children(unit: Unit) -> list[Unit]:
+    """Units directly below; a sjukvårdsregion also lists kommuner of a split län it shares."""
+    kids = list(unit.children.order_by("code"))
+    if unit.level == Level.SJUKVARDSREGION:
+        kids += list(
+            Unit.objects.filter(sjukvardsregion=unit, region__is_split=True).order_by("code")
+        )
+    return kids
+
+
+def kommungrupp_of(unit: Unit, edition: str = "2017") -> ComparatorGroup | None:
+    return unit.groups.filter(kind="kommungrupp", edition=edition).first()
+
+
+def search_units(query: str, *, limit: int = 20) -> list[Unit]:
+    """Units whose name or code matches ``query`` (case-insensitive, å/ä/ö-aware).
+
+    Names are stored case-folded (``search_name``) so the match does not depend on the
+    database's collation; prefix matches rank before matches inside the name.
+    """
+    q = query.strip().casefold()
+    if not q:
+        return []
+    qs = Unit.objects.filter(Q(search_name__contains=q) | Q(code__startswith=q))
+    found = list(qs[: limit * 3])
+    found.sort(
+        key=lambda u: (
+            not (u.search_name.startswith(q) or u.code.startswith(q)),
+            LEVEL_ORDER.index(Level(u.level)),
+            u.name,
+        )
+    )
+    return found[:limit]
+
+
+# --- population ------------------------------------------------------------------------
+
+
+def _leaf_units(unit: Unit, year: int, *, detailed: bool) -> list[int] | None:
+    """Ids of the finest units whose stored rows add up to ``unit`` in ``year``."""
+    model = PopulationCount if detailed else PopulationTotal
+    if unit.level == Level.KOMMUN:
+        kommuner = [unit.id]
+    elif unit.level == Level.REGION:
+        if model.objects.filter(unit=unit, year=year).exists():
+            return [unit.id]
+        kommuner = list(unit.kommuner.values_list("id", flat=True))
+    elif unit.level == Level.SJUKVARDSREGION:
+        kommuner = list(
+            Unit.objects.filter(sjukvardsregion=unit, level=Level.KOMMUN).values_list(
+                "id", flat=True
+            )
+        )
+    else:
+        kommuner = list(Unit.objects.filter(level=Level.KOMMUN).values_list("id", flat=True))
+    if model.objects.filter(unit_id__in=kommuner[:1], year=year).exists():
+        return kommuner
+    if unit.level == Level.KOMMUN:
+        return None
+    # fall back to län rows
+    if unit.level == Level.NATION:
+        lan = Unit.objects.filter(level=Level.REGION)
+    elif unit.level == Level.SJUKVARDSREGION:
+        if Unit.objects.filter(sjukvardsregion=unit, region__is_split=True).exists():
+            return None  # a split län cannot be divided without kommun figures
+        lan = Unit.objects.filter(parent=unit, level=Level.REGION)
+    else:
+        return None
+    ids = list(lan.values_list("id", flat=True))
+    if ids and model.objects.filter(unit_id__in=ids[:1], year=year).exists():
+        return ids
+    return None
+
+
+def population_years(unit: Unit) -> dict[int, bool]:
+    """Years with a population figure for ``unit``, mapped to whether age/sex is available."""
+    years: dict[int, bool] = {}
+    for y in PopulationTotal.objects.values_list("year", flat=True).distinct():
+        if _leaf_units(unit, y, detailed=False):
+            years[y] = False
+    for y in PopulationCount.objects.values_list("year", flat=True).distinct():
+        if _leaf_units(unit, y, detailed=True):
+            years[y] = True
+    return dict(sorted(years.items()))
+
+
+@dataclass(frozen=True)
+class PopulationRow:
+    year: int
+    unit_code: str
+    age_group: str | None
+    sex: str | None
+    population: int
+
+
+def population(
+    unit: Unit,
+    year: int,
+    *,
+    by: Sequence[str] = (),
+    age_bands: Sequence[AgeBand] | None = None,
+) -> list[PopulationRow]:
+    """Population of ``unit`` on 31 Dec ``year``, optionally by age (one-year or bands) and sex.
+
+    Raises :class:`PopulationNotAvailable` when the data cannot give the figure.
+    """
+    by = tuple(by)
+    for b in by:
+        if b not in BREAKDOWNS:
+            raise InvalidParameter("by", _("okänd uppdelning '%(b)s'") % {"b": b})
+    if age_bands and "age" not in by:
+        by = (*by, "age")
+    leaves = _leaf_units(unit, year, detailed=True)
+    if leaves is None:
+        if by:
+            if _leaf_units(unit, year, detailed=False):
+                raise PopulationNotAvailable(
+                    _("För %(year)s finns bara totalbefolkning, ingen uppdelning på ålder och kön.")
+                    % {"year": year}
+                )
+            raise _no_population(unit, year)
+        leaves = _leaf_units(unit, year, detailed=False)
+        if leaves is None:
+            raise _no_population(unit, year)
+        total = PopulationTotal.objects.filter(unit_id__in=leaves, year=year).aggregate(
+            n=Sum("population")
+        )["n"]
+        return [PopulationRow(year, unit.code, None, None, int(total or 0))]
+
+    group = [f for f in ("age", "sex") if f in by]
+    qs = PopulationCount.objects.filter(unit_id__in=leaves, year=year)
+    if not group:
+        total = qs.aggregate(n=Sum("population"))["n"]
+        return [PopulationRow(year, unit.code, None, None, int(total or 0))]
+    cells = qs.values(*group).annotate(n=Sum("population")).order_by(*group)
+    rows: dict[tuple[str | None, str | None], int] = {}
+    for cell in cells:
+        age_label: str | None = None
+        if "age" in group:
+            age = int(cell["age"])
+            if age_bands:
+                band = next((b for b in age_bands if b.contains(age)), None)
+                if band is None:
+                    continue
+                age_label = band.label
+            else:
+                age_label = "100+" if age == 100 else str(age)
+        key = (age_label, cell.get("sex"))
+        rows[key] = rows.get(key, 0) + int(cell["n"])
+    order = {b.label: i for i, b in enumerate(age_bands or [])}
+
+    def sort_key(item: tuple[tuple[str | None, str | None], int]) -> tuple[int, str]:
+        (age_label, sex), _n = item
+        if age_label is None:
+            pos = 0
+        elif age_bands:
+            pos = order[age_label]
+        else:
+            pos = int(age_label.rstrip("+"))
+        return (pos, sex or "")
+
+    return [
+        PopulationRow(year, unit.code, a, s, n) for (a, s), n in sorted(rows.items(), key=sort_key)
+    ]
+
+
+def _no_population(unit: Unit, year: int) -> PopulationNotAvailable:
+    years = ", ".join(str(y) for y in population_years(unit)) or "-"
+    return PopulationNotAvailable(
+        _("Ingen befolkning för %(name)s (%(code)s) år %(year)s. Tillgängliga år: %(years)s.")
+        % {"name": unit.name, "code": unit.code, "year": year, "years": years}
+    )
+
+
+def population_total(unit: Unit, year: int) -> int:
+    return population(unit, year)[0].population
+
+
+def population_series(unit: Unit) -> list[tuple[int, int]]:
+    """(year, total) for every year the data gives ``unit`` a figure."""
+    out: list[tuple[int, int]] = []
+    detailed_years = set(PopulationCount.objects.values_list("year", flat=True).distinct())
+    total_years = set(PopulationTotal.objects.values_list("year", flat=True).distinct())
+    # Group years that share a leaf set to keep this to a handful of queries.
+    by_leaves: dict[tuple[bool, tuple[int, ...]], list[int]] = {}
+    for y in sorted(detailed_years | total_years):
+        for detailed in (True, False):
+            if (y in detailed_years) if detailed else (y in total_years):
+                leaves = _leaf_units(unit, y, detailed=detailed)
+                if leaves:
+                    by_leaves.setdefault((detailed, tuple(leaves)), []).append(y)
+                    break
+    for (detailed, leaves), years in by_leaves.items():
+        model = PopulationCount if detailed else PopulationTotal
+        sums = (
+            model.objects.filter(unit_id__in=leaves, year__in=years)
+            .values("year")
+            .annotate(n=Sum("population"))
+        )
+        out += [(int(s["year"]), int(s["n"])) for s in sums]
+    return sorted(out)
+
+
+def population_by_level(level: Level | str, year: int) -> dict[str, int]:
+    """Total population of every unit of ``level`` in ``year`` in a few grouped queries.
+
+    Used for maps and tables, where one query per unit would be too slow.
+    """
+    level = parse_level(str(level)) or Level.KOMMUN
+    group_field = {
+        Level.KOMMUN: "unit__code",
+        Level.REGION: "unit__region__code",
+        Level.SJUKVARDSREGION: "unit__sjukvardsregion__code",
+        Level.NATION: None,
+    }[level]
+    for model in (PopulationCount, PopulationTotal):
+        kommun_rows = model.objects.filter(year=year, unit__level=Level.KOMMUN)
+        if kommun_rows.exists():
+            if group_field is None:
+                total = kommun_rows.aggregate(n=Sum("population"))["n"]
+                return {"00": int(total or 0)}
+            sums = kommun_rows.values(group_field).annotate(n=Sum("population"))
+            return {s[group_field]: int(s["n"]) for s in sums}
+        lan_rows = model.objects.filter(year=year, unit__level=Level.REGION)
+        if lan_rows.exists():
+            if level == Level.KOMMUN:
+                return {}
+            if level == Level.NATION:
+                return {"00": int(lan_rows.aggregate(n=Sum("population"))["n"] or 0)}
+            if level == Level.REGION:
+                sums = lan_rows.values("unit__code").annotate(n=Sum("population"))
+                return {s["unit__code"]: int(s["n"]) for s in sums}
+            sums = (
+                lan_rows.filter(unit__is_split=False)
+                .values("unit__parent__code")
+                .annotate(n=Sum("population"))
+            )
+            split_svr = set(
+                Unit.objects.filter(region__is_split=True).values_list(
+                    "sjukvardsregion__code", flat=True
+                )
+            )
+            return {
+                s["unit__parent__code"]: int(s["n"])
+                for s in sums
+                if s["unit__parent__code"] not in split_svr
+            }
+    return {}

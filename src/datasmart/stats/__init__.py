@@ -1,0 +1,19 @@
+"""Pure statistics for public-health indicators (no Django imports).
+
+Vectorised NumPy/SciPy functions for confidence intervals, standardisation,
+funnel plots, comparisons, trends and small-number suppression. Conformance with
+PHE/Fingertips' PHEindicatormethods is tested in ``tests/stats``; methods are
+described in ``docs/methods/statistics.md``.
+"""
+
+from datasmart.stats.means import mean_ci, mean_ci_summary
+from datasmart.stats.proportions import proportion_ci
+from datasmart.stats.rates import poisson_limits, rate_ci
+
+__all__ = [
+    "mean_ci",
+    "mean_ci_summary",
+    "poisson_limits",
+    "proportion_ci",
+    "rate_ci",
+]

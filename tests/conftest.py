@@ -1,0 +1,18 @@
+"""Shared fixtures: the real reference data is loaded once per test database.
+
+Tests run against the database named by ``DATABASE_URL`` (SQLite by default, PostgreSQL in
+CI); pytest-django creates a fresh test database for each run and every test runs in a
+transaction that is rolled back, so the loaded reference data stays as loaded.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    from datasmart.geo.loaders import load_reference_data
+
+    with django_db_blocker.unblock():
+        load_reference_data()
