@@ -47,8 +47,9 @@ class Table:
         return new
 
 
-def assert_close(actual: object, expected: object, *, rtol: float = 1e-12, atol: float = 0.0,
-                 label: str = "") -> None:
+def assert_close(
+    actual: object, expected: object, *, rtol: float = 1e-12, atol: float = 0.0, label: str = ""
+) -> None:
     """``np.isclose`` everywhere, NaN positions equal (the README's comparison rule)."""
     a = np.asarray(actual, dtype=float)
     e = np.asarray(expected, dtype=float)

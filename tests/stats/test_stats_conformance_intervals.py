@@ -128,7 +128,11 @@ def test_mean(phe):
             lo, hi = mean_ci(v, confidence)
             assert_close(
                 [v.mean(), lo, hi],
-                [exp.num("value")[i], exp.num(f"lower{suffix}cl")[i], exp.num(f"upper{suffix}cl")[i]],
+                [
+                    exp.num("value")[i],
+                    exp.num(f"lower{suffix}cl")[i],
+                    exp.num(f"upper{suffix}cl")[i],
+                ],
                 label=f"{area} {suffix}",
             )
     # The summary-statistics form gives the same limits, vectorised over groups.

@@ -9,8 +9,22 @@ described in ``docs/methods/statistics.md``.
 from datasmart.stats.means import mean_ci, mean_ci_summary
 from datasmart.stats.proportions import proportion_ci
 from datasmart.stats.rates import poisson_limits, rate_ci
+from datasmart.stats.standardisation import (
+    ESP2013,
+    ESP2013_AGEBANDS,
+    DSRResult,
+    ISRResult,
+    dsr,
+    isr,
+)
 
 __all__ = [
+    "ESP2013",
+    "ESP2013_AGEBANDS",
+    "DSRResult",
+    "ISRResult",
+    "dsr",
+    "isr",
     "mean_ci",
     "mean_ci_summary",
     "poisson_limits",

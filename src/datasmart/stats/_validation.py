@@ -126,7 +126,9 @@ def check_nonnegative(name: str, arr: npt.NDArray[np.float64]) -> None:
     bad = arr < 0
     if bad.any():
         i = _first(bad)
-        raise ValueError(f"{format_position(name, arr, i)} = {_fmt_value(arr.ravel()[i])} is negative")
+        raise ValueError(
+            f"{format_position(name, arr, i)} = {_fmt_value(arr.ravel()[i])} is negative"
+        )
 
 
 def check_positive(name: str, arr: npt.NDArray[np.float64]) -> None:
@@ -218,9 +220,7 @@ def check_method(method: str, allowed: Collection[str], name: str = "method") ->
     ValueError: method = 'wald' is not one of 'wilson', 'exact'
     """
     if not isinstance(method, str) or method not in allowed:
-        raise ValueError(
-            f"{name} = {method!r} is not one of {', '.join(repr(a) for a in allowed)}"
-        )
+        raise ValueError(f"{name} = {method!r} is not one of {', '.join(repr(a) for a in allowed)}")
     return method
 
 

@@ -54,9 +54,7 @@ def _exact(o: FloatArray, alpha: float) -> tuple[FloatArray, FloatArray]:
     return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
 
-def _poisson_limits(
-    o: FloatArray, confidence: float, method: str
-) -> tuple[FloatArray, FloatArray]:
+def _poisson_limits(o: FloatArray, confidence: float, method: str) -> tuple[FloatArray, FloatArray]:
     """Unvalidated core of :func:`poisson_limits` (used by other modules)."""
     if method == "byar":
         return _byar(o, z_value(confidence))
