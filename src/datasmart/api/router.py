@@ -1,16 +1,59 @@
-"""The REST API under /api, documented at /api/docs (OpenAPI)."""
+"""The REST API under /api, documented at /api/docs (OpenAPI).
 
+Domain routers are mounted here; errors users can act on become 404/422 JSON bodies with a
+``detail`` message, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from datasmart.geo.api import router as geo_router
+from datasmart.geo.services import InvalidParameter, PopulationNotAvailable, UnitNotFound
 
 api = NinjaAPI(
     title="datasmart API",
     version="1",
-    description="Geografi, befolkning och organisationer för datasmart styrning av psykisk hälsa.",
+    description=(
+        "Öppna referensdata (geografi, befolkning) och plattformens resurser. "
+        "Listor kan hämtas som JSON (sidindelad) eller CSV (`format=csv`)."
+    ),
     urls_namespace="api",
 )
 
 
-@api.get("/health", tags=["system"], auth=None)
-def health(request):  # type: ignore[no-untyped-def]
+@api.get("/health", tags=["system"], summary="Hälsokontroll")
+def health(request: HttpRequest) -> dict[str, str]:
     """Liveness check; also the baseline for API benchmarks."""
     return {"status": "ok"}
+
+
+@api.exception_handler(UnitNotFound)
+def _unit_not_found(request: HttpRequest, exc: UnitNotFound) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+@api.exception_handler(PopulationNotAvailable)
+def _no_population(request: HttpRequest, exc: PopulationNotAvailable) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=404)
+
+
+@api.exception_handler(InvalidParameter)
+def _invalid(request: HttpRequest, exc: InvalidParameter) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc), "field": exc.field}, status=422)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    parts = []
+    for err in exc.errors:
+        loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("query", "filters", "path", "body"))
+        parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+    return api.create_response(
+        request, {"detail": "Ogiltiga parametrar: " + "; ".join(parts), "errors": exc.errors}, status=422
+    )
+
+
+api.add_router("/", geo_router)

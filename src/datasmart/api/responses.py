@@ -1,0 +1,69 @@
+"""Shared response helpers for the API: pagination envelope, CSV output, error bodies.
+
+Every list endpoint offers JSON (paginated) and CSV (all matching rows, streamed) from the
+same query, so a download and a page never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from enum import Enum
+from typing import Any
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Schema
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+
+
+class ErrorOut(Schema):
+    """Error body: ``detail`` is a human-readable message (Swedish by default)."""
+
+    detail: str
+    field: str | None = None
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], filename: str
+) -> StreamingHttpResponse:
+    """Stream ``rows`` as UTF-8 CSV with a header row (with BOM so Excel reads å, ä, ö)."""
+    writer = csv.writer(_Echo())
+
+    def generate() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow(columns)
+        for row in rows:
+            yield writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+
+    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def page_envelope(
+    request: HttpRequest, items: list[Any], *, count: int, limit: int, offset: int
+) -> dict[str, Any]:
+    """A page of results with total count and links to the neighbouring pages."""
+
+    def link(new_offset: int) -> str:
+        params = request.GET.copy()
+        params["offset"] = str(new_offset)
+        params["limit"] = str(limit)
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    return {
+        "count": count,
+        "limit": limit,
+        "offset": offset,
+        "next": link(offset + limit) if offset + limit < count else None,
+        "previous": link(max(offset - limit, 0)) if offset > 0 else None,
+        "items": items,
+    }

@@ -1,0 +1,288 @@
+"""The ``datasmart`` command line. Every command delegates to a service.
+
+Errors users can fix (bad codes, bad files, unknown roles) are printed as one clear message
+with exit code 2; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from enum import Enum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="datasmart: data för styrning av arbetet med psykisk hälsa.", no_args_is_help=True)
+data_app = typer.Typer(help="Referensdata (geografi, befolkning).", no_args_is_help=True)
+units_app = typer.Typer(help="Enheter: riket, sjukvårdsregioner, regioner/län, kommuner.", no_args_is_help=True)
+users_app = typer.Typer(help="Användare.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API-nycklar.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(units_app, name="units")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(str, Enum):
+    json = "json"
+    csv = "csv"
+    table = "table"
+
+
+class LevelChoice(str, Enum):
+    kommun = "kommun"
+    region = "region"
+    sjukvardsregion = "sjukvardsregion"
+    nation = "nation"
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datasmart.config.settings")
+    import django
+
+    django.setup()
+
+
+def user_errors(func: F) -> F:
+    """Run ``func`` with Django set up; turn known user errors into a message and exit 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        setup_django()
+        from django.db.utils import OperationalError, ProgrammingError
+
+        from datasmart.geo.services import GeoError
+        from datasmart.geo.validation import DataLoadError
+
+        known: tuple[type[BaseException], ...] = (GeoError, DataLoadError, ValueError)
+        try:
+            return func(*args, **kwargs)
+        except known as exc:
+            err_console.print(f"[bold red]Fel:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except (OperationalError, ProgrammingError) as exc:
+            err_console.print(
+                f"[bold red]Databasfel:[/] {exc}\nHar databasen skapats? Kör `datasmart migrate`.",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str = "") -> None:
+    """Print rows as JSON (a list of objects), CSV or a table."""
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+    elif fmt == Format.csv:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(title=title or None)
+        for col in columns:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        console.print(table)
+
+
+@app.command()
+@user_errors
+def migrate() -> None:
+    """Skapa eller uppdatera databasens tabeller."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    console.print("Databasen är uppdaterad.")
+
+
+@data_app.command("load")
+@user_errors
+def data_load(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Mapp med referensdata (standard: DATASMART_DATA_DIR)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Läs in även oförändrade filer")] = False,
+) -> None:
+    """Läs in geografi, kommungrupper och befolkning (allt eller inget)."""
+    from datasmart.geo.loaders import load_reference_data
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err_console, transient=False,
+    ) as bar:
+        task = bar.add_task("Startar", total=1)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        report = load_reference_data(data_dir, force=force, progress=progress)
+    for d in report.datasets:
+        status = "inläst" if d.status == "loaded" else "oförändrad"
+        console.print(f"  {d.dataset:<28} {d.rows:>8} rader  {status}")
+    if report.changed:
+        console.print(
+            f"Klart: {report.rows_loaded} rader på {report.seconds:.1f} s "
+            f"({report.rows_loaded / max(report.seconds, 1e-9):,.0f} rader/s)."
+        )
+    else:
+        console.print("Inget att göra: alla filer är redan inlästa och oförändrade.")
+
+
+@units_app.command("list")
+@user_errors
+def units_list(
+    level: Annotated[LevelChoice | None, typer.Option(help="Nivå")] = None,
+    parent: Annotated[str | None, typer.Option(help="Kod för överordnad enhet")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
+) -> None:
+    """Lista enheter."""
+    from datasmart.geo import services
+    from datasmart.geo.api import UNIT_COLUMNS, _kommungrupper, unit_dict
+
+    groups = _kommungrupper()
+    qs = services.list_units(level=level.value if level else None, parent_code=parent).select_related(
+        "parent", "region", "sjukvardsregion"
+    )
+    emit([unit_dict(u, groups) for u in qs], UNIT_COLUMNS, format, title="Enheter")
+
+
+@app.command()
+@user_errors
+def population(
+    unit: Annotated[str, typer.Option(help="Enhetens kod, t.ex. 0180, 01, vastra, 00")],
+    year: Annotated[int | None, typer.Option(help="År; utelämnat = totalen för alla år")] = None,
+    by: Annotated[str | None, typer.Option(help="Uppdelning: age, sex eller age,sex")] = None,
+    age_groups: Annotated[str | None, typer.Option(help="T.ex. 0-17,18-64,65+ eller 5y")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
+) -> None:
+    """Befolkning för en enhet och ett år."""
+    from datasmart.geo import services
+    from datasmart.geo.api import POPULATION_COLUMNS
+
+    target = services.get_unit(unit)
+    breakdown = services.parse_breakdown(by)
+    bands = services.parse_age_bands(age_groups) if age_groups else None
+    if year is None:
+        if breakdown or bands:
+            raise services.InvalidParameter("--year", "uppdelning på ålder/kön kräver ett år")
+        rows = [
+            {"year": y, "unit_code": target.code, "age_group": None, "sex": None, "population": n}
+            for y, n in services.population_series(target)
+        ]
+    else:
+        rows = [r.__dict__ for r in services.population(target, year, by=breakdown, age_bands=bands)]
+    emit(rows, POPULATION_COLUMNS, format, title=f"Befolkning {target.name}")
+
+
+@users_app.command("create")
+@user_errors
+def users_create(
+    username: Annotated[str, typer.Option(help="Användarnamn")],
+    org: Annotated[str, typer.Option(help="Organisationens namn eller id")],
+    role: Annotated[str, typer.Option(help="admin, analyst, coordinator, caseworker eller viewer")],
+    email: Annotated[str, typer.Option(help="E-postadress")] = "",
+    password: Annotated[
+        str | None, typer.Option(help="Lösenord (utelämnat: ett starkt genereras och visas en gång)")
+    ] = None,
+) -> None:
+    """Skapa en användare i en organisation med en roll."""
+    from datasmart.accounts.services import cli_create_user
+
+    secret = cli_create_user(username, email, org, role, password=password)
+    console.print(f"Användaren {username} skapad med rollen {role}.")
+    if password is None:
+        console.print(f"Lösenord (visas bara nu): [bold]{secret}[/]", highlight=False)
+
+
+@tokens_app.command("create")
+@user_errors
+def tokens_create(
+    user: Annotated[str, typer.Option(help="Användarnamn")],
+    name: Annotated[str, typer.Option(help="Vad nyckeln används till")] = "cli",
+) -> None:
+    """Skapa en API-nyckel; den visas bara en gång."""
+    from datasmart.accounts.services import cli_create_token
+
+    secret = cli_create_token(user, name)
+    console.print("API-nyckel (visas bara nu, spara den säkert):")
+    sys.stdout.write(secret + "\n")
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Antal processer (gunicorn)")] = 2,
+    setup: Annotated[
+        bool, typer.Option(help="Skapa databasen, läs in referensdata och första admin först")
+    ] = True,
+) -> None:
+    """Starta webbplatsen och API:t (gunicorn)."""
+    if setup:
+        _setup_platform()
+    from gunicorn.app.wsgiapp import run
+
+    console.print(f"datasmart körs på http://{host}:{port}/  (avsluta med Ctrl+C)")
+    sys.argv = [
+        "gunicorn", "datasmart.config.wsgi:application", "--bind", f"{host}:{port}",
+        "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
+    ]
+    run()
+
+
+def _setup_platform() -> None:
+    from django.core.management import call_command
+
+    from datasmart.geo.loaders import load_reference_data
+
+    call_command("migrate", interactive=False, verbosity=0)
+    report = load_reference_data()
+    if report.changed:
+        console.print(f"Referensdata inläst: {report.rows_loaded} rader.")
+    try:
+        from datasmart.accounts.services import bootstrap_admin
+    except ImportError:  # accounts not ready in this build
+        return
+    password = bootstrap_admin()
+    if password:
+        console.rule("Första administratören")
+        console.print("Användarnamn: [bold]admin[/]")
+        console.print(f"Lösenord:     [bold]{password}[/]  (visas bara nu)", highlight=False)
+        console.rule()
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """Djangos hanteringskommandon, t.ex. `datasmart manage createsuperuser`."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["datasmart manage", *ctx.args])
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""REST endpoints for units and population (public reference data, no sign-in needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from datasmart.api.responses import ErrorOut, OutputFormat, csv_response, page_envelope
+from datasmart.geo import services
+from datasmart.geo.models import ComparatorMembership, Level, Unit
+
+router = Router(tags=["geografi"])
+
+
+class UnitOut(Schema):
+    code: str = Field(description="Kod: kommun '0180', län '01', sjukvårdsregion 'vastra', riket '00'")
+    name: str
+    official_name: str
+    level: Level
+    parent_code: str | None
+    region_code: str | None = Field(None, description="För kommuner: länets kod")
+    sjukvardsregion_code: str | None = Field(None, description="Kommunens eller länets sjukvårdsregion")
+    kommungrupp: str | None = Field(None, description="SKR:s kommungrupp (2017 års indelning)")
+
+
+class UnitPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    items: list[UnitOut]
+
+
+class UnitRef(Schema):
+    code: str
+    name: str
+    level: Level
+
+
+class UnitDetailOut(UnitOut):
+    ancestors: list[UnitRef]
+    children: list[UnitRef]
+    population_years: list[int]
+    population_years_by_age_sex: list[int]
+
+
+class PopulationRowOut(Schema):
+    year: int
+    unit_code: str
+    age_group: str | None = Field(None, description="Ålder ('0'…'99', '100+') eller åldersgrupp")
+    sex: str | None = Field(None, description="SCB:s kod: 1 = män, 2 = kvinnor")
+    population: int
+
+
+class UnitFilters(Schema):
+    level: Level | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
+    parent: str | None = Field(None, description="Kod för överordnad enhet")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+    format: OutputFormat = OutputFormat.json
+
+
+class PopulationFilters(Schema):
+    unit: str = Field(..., description="Enhetens kod", max_length=32)
+    year: int | None = Field(None, ge=1900, le=2100, description="År (31 december); utelämnat = alla år, totalt")
+    by: str | None = Field(None, description="Uppdelning: 'age', 'sex' eller 'age,sex'")
+    age_groups: str | None = Field(
+        None, description="Åldersgrupper, t.ex. '0-17,18-64,65+' eller '5y' för femårsgrupper"
+    )
+    format: OutputFormat = OutputFormat.json
+
+
+UNIT_COLUMNS = [
+    "code", "name", "official_name", "level", "parent_code", "region_code",
+    "sjukvardsregion_code", "kommungrupp",
+]
+
+
+def _kommungrupper() -> dict[int, str]:
+    return dict(
+        ComparatorMembership.objects.filter(
+            group__kind="kommungrupp", group__edition="2017"
+        ).values_list("unit_id", "group__code")
+    )
+
+
+def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "official_name": unit.official_name,
+        "level": unit.level,
+        "parent_code": unit.parent.code if unit.parent_id and unit.parent else None,
+        "region_code": unit.region.code if unit.region_id and unit.region else None,
+        "sjukvardsregion_code": (
+            unit.sjukvardsregion.code if unit.sjukvardsregion_id and unit.sjukvardsregion else None
+        ),
+        "kommungrupp": groups.get(unit.id),
+    }
+
+
+@router.get(
+    "/units",
+    response={200: UnitPage, 404: ErrorOut, 422: ErrorOut},
+    summary="Lista enheter",
+    description="Riket, sjukvårdsregioner, regioner/län och kommuner. `format=csv` ger alla träffar som CSV.",
+)
+def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
+    qs = services.list_units(level=filters.level, parent_code=filters.parent).select_related(
+        "parent", "region", "sjukvardsregion"
+    )
+    groups = _kommungrupper()
+    if filters.format == OutputFormat.csv:
+        return csv_response((unit_dict(u, groups) for u in qs.iterator()), UNIT_COLUMNS, "enheter.csv")
+    count = qs.count()
+    page = [unit_dict(u, groups) for u in qs[filters.offset : filters.offset + filters.limit]]
+    return page_envelope(request, page, count=count, limit=filters.limit, offset=filters.offset)
+
+
+@router.get(
+    "/units/{code}",
+    response={200: UnitDetailOut, 404: ErrorOut},
+    summary="En enhet",
+)
+def unit_detail(request: HttpRequest, code: str) -> Any:
+    unit = services.get_unit(code)
+    years = services.population_years(unit)
+    return {
+        **unit_dict(unit, _kommungrupper()),
+        "ancestors": [{"code": u.code, "name": u.name, "level": u.level} for u in services.ancestors(unit)],
+        "children": [{"code": u.code, "name": u.name, "level": u.level} for u in services.children(unit)],
+        "population_years": list(years),
+        "population_years_by_age_sex": [y for y, detailed in years.items() if detailed],
+    }
+
+
+POPULATION_COLUMNS = ["year", "unit_code", "age_group", "sex", "population"]
+
+
+@router.get(
+    "/population",
+    response={200: list[PopulationRowOut], 404: ErrorOut, 422: ErrorOut},
+    summary="Befolkning",
+    description=(
+        "Folkmängd 31 december för en enhet. Högre nivåer summeras från kommuner eller län. "
+        "Utan `year`: totalen för varje tillgängligt år."
+    ),
+)
+def population(request: HttpRequest, filters: Query[PopulationFilters]) -> Any:
+    unit = services.get_unit(filters.unit)
+    by = services.parse_breakdown(filters.by)
+    bands = services.parse_age_bands(filters.age_groups) if filters.age_groups else None
+    if filters.year is None:
+        if by or bands:
+            raise services.InvalidParameter("year", "uppdelning på ålder/kön kräver ett år")
+        rows = [
+            {"year": y, "unit_code": unit.code, "age_group": None, "sex": None, "population": n}
+            for y, n in services.population_series(unit)
+        ]
+    else:
+        rows = [
+            r.__dict__ for r in services.population(unit, filters.year, by=by, age_bands=bands)
+        ]
+    if filters.format == OutputFormat.csv:
+        name = f"befolkning_{unit.code}_{filters.year or 'alla'}.csv"
+        return csv_response(rows, POPULATION_COLUMNS, name)
+    return rows
+
+
