@@ -6,6 +6,14 @@ PHE/Fingertips' PHEindicatormethods is tested in ``tests/stats``; methods are
 described in ``docs/methods/statistics.md``.
 """
 
+from datasmart.stats.funnels import (
+    FUNNEL_LEVELS,
+    FunnelLimits,
+    funnel_axis,
+    funnel_limits,
+    funnel_points,
+    funnel_significance,
+)
 from datasmart.stats.means import mean_ci, mean_ci_summary
 from datasmart.stats.proportions import proportion_ci
 from datasmart.stats.rates import poisson_limits, rate_ci
@@ -21,9 +29,15 @@ from datasmart.stats.standardisation import (
 __all__ = [
     "ESP2013",
     "ESP2013_AGEBANDS",
+    "FUNNEL_LEVELS",
     "DSRResult",
+    "FunnelLimits",
     "ISRResult",
     "dsr",
+    "funnel_axis",
+    "funnel_limits",
+    "funnel_points",
+    "funnel_significance",
     "isr",
     "mean_ci",
     "mean_ci_summary",
