@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +82,11 @@ def normalise_org_number(value: str) -> str:
     return f"{match.group(1)}-{match.group(2)}"
 
 
+def organisation_name_key(name: str) -> str:
+    """How organisation names are compared: case-folded (Unicode, so Å = å), spaces squeezed."""
+    return " ".join(name.split()).casefold()
+
+
 def validate_org_number(value: str) -> None:
     if value:
         normalise_org_number(value)
@@ -107,13 +111,15 @@ class Organisation(models.Model):
         _("organisationsnummer"), max_length=11, blank=True, validators=[validate_org_number]
     )
     created_at = models.DateTimeField(_("skapad"), default=timezone.now, editable=False)
+    #: ``organisation_name_key(name)``: unique, so names differing only in case or spacing clash
+    #: (SQLite's LOWER/LIKE fold ASCII only, so this is computed in Python).
+    name_key = models.CharField(max_length=200, unique=True, editable=False)
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisationer")
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="uniq_organisation_name_ci"),
             models.CheckConstraint(
                 condition=models.Q(kind__in=OrganisationKind.values),
                 name="organisation_kind_valid",
@@ -122,6 +128,14 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = " ".join(self.name.split())
+        self.name_key = organisation_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

@@ -35,6 +35,7 @@ from .models import (
     OrganisationKind,
     Role,
     User,
+    organisation_name_key,
 )
 from .permissions import (
     Permission,
@@ -125,7 +126,9 @@ def create_organisation(
     if not _is_system(by):
         require_permission(by, Permission.MANAGE_ORGANISATIONS, request=request)
         scopes = organisations_with_permission(by, Permission.MANAGE_ORGANISATIONS)
-        if not any(_unit_within(unit, org.unit) for org in scopes.select_related("unit")):
+        if not by.is_superuser and not any(
+            _unit_within(unit, org.unit) for org in scopes.select_related("unit")
+        ):
             deny(
                 by,
                 Permission.MANAGE_ORGANISATIONS,
@@ -133,11 +136,12 @@ def create_organisation(
                 detail={"unit": unit.code, "reason": "outside_scope"},
             )
     name = name.strip()
-    if Organisation.objects.filter(name__iexact=name).exists():
+    if Organisation.objects.filter(name_key=organisation_name_key(name)).exists():
         raise AccountsError(
             f"Organisationen {name!r} finns redan / Organisation {name!r} already exists."
         )
     org = Organisation(name=name, kind=kind, unit=unit, org_number=org_number.strip())
+    org.name_key = organisation_name_key(name)
     try:
         org.full_clean()
     except ValidationError as exc:
@@ -455,7 +459,9 @@ def bootstrap_admin(username: str = "admin") -> str | None:
         with transaction.atomic():
             if User.objects.exists():
                 return None
-            org = Organisation.objects.filter(name__iexact=BOOTSTRAP_ORGANISATION).first()
+            org = Organisation.objects.filter(
+                name_key=organisation_name_key(BOOTSTRAP_ORGANISATION)
+            ).first()
             if org is None:
                 org = Organisation.objects.create(
                     name=BOOTSTRAP_ORGANISATION, kind=OrganisationKind.OTHER, unit=nation
@@ -487,7 +493,7 @@ def _find_organisation(org_name_or_id: str | int) -> Organisation:
     org = (
         Organisation.objects.filter(pk=int(text)).first()
         if text.isdigit()
-        else Organisation.objects.filter(name__iexact=text).first()
+        else Organisation.objects.filter(name_key=organisation_name_key(text)).first()
     )
     if org is None:
         raise NotFoundError(
