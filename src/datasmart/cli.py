@@ -155,14 +155,10 @@ def units_list(
     format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
 ) -> None:
     """Lista enheter."""
-    from datasmart.geo import services
-    from datasmart.geo.api import UNIT_COLUMNS, _kommungrupper, unit_dict
+    from datasmart.geo.api import UNIT_COLUMNS, unit_rows
 
-    groups = _kommungrupper()
-    qs = services.list_units(level=level.value if level else None, parent_code=parent).select_related(
-        "parent", "region", "sjukvardsregion"
-    )
-    emit([unit_dict(u, groups) for u in qs], UNIT_COLUMNS, format, title="Enheter")
+    rows = unit_rows(level=level.value if level else None, parent_code=parent)
+    emit(rows, UNIT_COLUMNS, format, title="Enheter")
 
 
 @app.command()

@@ -7,12 +7,17 @@ same query, so a download and a page never disagree.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from typing import Any
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import translation
 from ninja import Schema
+
+from datasmart.geo.cache import cached
 
 
 class OutputFormat(str, Enum):
@@ -67,3 +72,16 @@ def page_envelope(
         "previous": link(max(offset - limit, 0)) if offset > 0 else None,
         "items": items,
     }
+
+
+def cached_json(request: HttpRequest, namespace: str, compute: Callable[[], Any]) -> HttpResponse:
+    """A JSON response whose body is computed once per data version, URL and language.
+
+    For read-only reference data: the serialised bytes are cached, so a repeated request
+    costs a cache lookup. Errors raised by ``compute`` are not cached.
+    """
+    parts = (request.get_host(), request.get_full_path(), translation.get_language())
+    body = cached(
+        f"api:{namespace}", parts, lambda: json.dumps(compute(), cls=DjangoJSONEncoder).encode()
+    )
+    return HttpResponse(body, content_type="application/json; charset=utf-8")

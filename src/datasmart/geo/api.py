@@ -7,8 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from datasmart.api.responses import ErrorOut, OutputFormat, csv_response, page_envelope
+from datasmart.api.responses import (
+    ErrorOut,
+    OutputFormat,
+    cached_json,
+    csv_response,
+    page_envelope,
+)
 from datasmart.geo import services
+from datasmart.geo.cache import cached
 from datasmart.geo.models import ComparatorMembership, Level, Unit
 
 router = Router(tags=["geografi"])
@@ -87,6 +94,21 @@ def _kommungrupper() -> dict[int, str]:
     )
 
 
+def unit_rows(*, level: Level | str | None = None, parent_code: str | None = None) -> list[dict[str, Any]]:
+    """All units matching the filters as API rows; cached per data version."""
+    if parent_code:
+        services.get_unit(parent_code)  # 404 for an unknown parent, even when cached
+
+    def compute() -> list[dict[str, Any]]:
+        groups = _kommungrupper()
+        qs = services.list_units(level=level, parent_code=parent_code).select_related(
+            "parent", "region", "sjukvardsregion"
+        )
+        return [unit_dict(u, groups) for u in qs]
+
+    return cached("unit_rows", (level or "", parent_code or ""), compute)
+
+
 def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
     return {
         "code": unit.code,
@@ -109,15 +131,18 @@ def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
     description="Riket, sjukvårdsregioner, regioner/län och kommuner. `format=csv` ger alla träffar som CSV.",
 )
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
-    qs = services.list_units(level=filters.level, parent_code=filters.parent).select_related(
-        "parent", "region", "sjukvardsregion"
-    )
-    groups = _kommungrupper()
     if filters.format == OutputFormat.csv:
-        return csv_response((unit_dict(u, groups) for u in qs.iterator()), UNIT_COLUMNS, "enheter.csv")
-    count = qs.count()
-    page = [unit_dict(u, groups) for u in qs[filters.offset : filters.offset + filters.limit]]
-    return page_envelope(request, page, count=count, limit=filters.limit, offset=filters.offset)
+        rows = unit_rows(level=filters.level, parent_code=filters.parent)
+        return csv_response(rows, UNIT_COLUMNS, "enheter.csv")
+
+    def page() -> dict[str, Any]:
+        rows = unit_rows(level=filters.level, parent_code=filters.parent)
+        items = rows[filters.offset : filters.offset + filters.limit]
+        return page_envelope(request, items, count=len(rows), limit=filters.limit, offset=filters.offset)
+
+    # Rows are built from typed model fields and the serialised page is cached per data
+    # version; the declared schema still documents the body (and schemathesis checks it).
+    return cached_json(request, "units", page)
 
 
 @router.get(
@@ -126,6 +151,10 @@ def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     summary="En enhet",
 )
 def unit_detail(request: HttpRequest, code: str) -> Any:
+    return cached_json(request, "unit", lambda: _unit_detail(code))
+
+
+def _unit_detail(code: str) -> dict[str, Any]:
     unit = services.get_unit(code)
     years = services.population_years(unit)
     return {
@@ -150,6 +179,14 @@ POPULATION_COLUMNS = ["year", "unit_code", "age_group", "sex", "population"]
     ),
 )
 def population(request: HttpRequest, filters: Query[PopulationFilters]) -> Any:
+    if filters.format == OutputFormat.json:
+        return cached_json(request, "population", lambda: _population_rows(filters))
+    rows = _population_rows(filters)
+    name = f"befolkning_{filters.unit}_{filters.year or 'alla'}.csv"
+    return csv_response(rows, POPULATION_COLUMNS, name)
+
+
+def _population_rows(filters: PopulationFilters) -> list[dict[str, Any]]:
     unit = services.get_unit(filters.unit)
     by = services.parse_breakdown(filters.by)
     bands = services.parse_age_bands(filters.age_groups) if filters.age_groups else None
@@ -164,9 +201,6 @@ def population(request: HttpRequest, filters: Query[PopulationFilters]) -> Any:
         rows = [
             r.__dict__ for r in services.population(unit, filters.year, by=by, age_bands=bands)
         ]
-    if filters.format == OutputFormat.csv:
-        name = f"befolkning_{unit.code}_{filters.year or 'alla'}.csv"
-        return csv_response(rows, POPULATION_COLUMNS, name)
     return rows
 
 

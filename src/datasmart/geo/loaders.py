@@ -20,6 +20,7 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 
+from datasmart.geo.cache import forget_data_version
 from datasmart.geo.models import (
     NATION_CODE,
     ComparatorGroup,
@@ -324,6 +325,9 @@ def load_reference_data(
                     defaults={"path": str(table.path), "sha256": table.sha256, "rows": table.frame.height},
                 )
         notify("Klart", steps, steps)
+        if report.changed:
+            transaction.on_commit(forget_data_version)
+    forget_data_version()  # also on rollback of an outer transaction (tests)
     report.seconds = time.perf_counter() - started
     return report
 

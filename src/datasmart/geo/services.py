@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from datasmart.geo.cache import cached
 from datasmart.geo.models import (
     LEVEL_ORDER,
     ComparatorGroup,
@@ -251,7 +252,7 @@ def _leaf_units(unit: Unit, year: int, *, detailed: bool) -> list[int] | None:
     return None
 
 
-def population_years(unit: Unit) -> dict[int, bool]:
+def _population_years(unit: Unit) -> dict[int, bool]:
     """Years with a population figure for ``unit``, mapped to whether age/sex is available."""
     years: dict[int, bool] = {}
     for y in PopulationTotal.objects.values_list("year", flat=True).distinct():
@@ -280,6 +281,41 @@ def population(
     age_bands: Sequence[AgeBand] | None = None,
 ) -> list[PopulationRow]:
     """Population of ``unit`` on 31 Dec ``year``, optionally by age (one-year or bands) and sex.
+
+    Computed once per data version and cached (see :mod:`datasmart.geo.cache`).
+    Raises :class:`PopulationNotAvailable` when the data cannot give the figure.
+    """
+    bands = tuple(age_bands) if age_bands else None
+    key = (unit.code, year, ",".join(by), ",".join(b.label for b in bands or ()))
+    result = cached("population", key, lambda: _population_or_error(unit, year, tuple(by), bands))
+    if isinstance(result, PopulationNotAvailable):
+        raise result
+    return result
+
+
+def _population_or_error(
+    unit: Unit, year: int, by: tuple[str, ...], bands: tuple[AgeBand, ...] | None
+) -> list[PopulationRow] | PopulationNotAvailable:
+    """The computation, with "not available" as a cacheable value rather than a raise."""
+    try:
+        return _population(unit, year, by=by, age_bands=bands)
+    except PopulationNotAvailable as exc:
+        return exc
+
+
+def population_years(unit: Unit) -> dict[int, bool]:
+    """Years with a population figure for ``unit``, mapped to whether age/sex is available."""
+    return cached("years", (unit.code,), lambda: _population_years(unit))
+
+
+def _population(
+    unit: Unit,
+    year: int,
+    *,
+    by: Sequence[str] = (),
+    age_bands: Sequence[AgeBand] | None = None,
+) -> list[PopulationRow]:
+    """Compute the population (uncached); see :func:`population`.
 
     Raises :class:`PopulationNotAvailable` when the data cannot give the figure.
     """
@@ -356,7 +392,11 @@ def population_total(unit: Unit, year: int) -> int:
 
 
 def population_series(unit: Unit) -> list[tuple[int, int]]:
-    """(year, total) for every year the data gives ``unit`` a figure."""
+    """(year, total) for every year the data gives ``unit`` a figure (cached)."""
+    return cached("series", (unit.code,), lambda: _population_series(unit))
+
+
+def _population_series(unit: Unit) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     detailed_years = set(PopulationCount.objects.values_list("year", flat=True).distinct())
     total_years = set(PopulationTotal.objects.values_list("year", flat=True).distinct())
@@ -383,9 +423,13 @@ def population_series(unit: Unit) -> list[tuple[int, int]]:
 def population_by_level(level: Level | str, year: int) -> dict[str, int]:
     """Total population of every unit of ``level`` in ``year`` in a few grouped queries.
 
-    Used for maps and tables, where one query per unit would be too slow.
+    Used for maps and tables, where one query per unit would be too slow; cached.
     """
-    level = parse_level(str(level)) or Level.KOMMUN
+    parsed = parse_level(str(level)) or Level.KOMMUN
+    return cached("by_level", (parsed.value, year), lambda: _population_by_level(parsed, year))
+
+
+def _population_by_level(level: Level, year: int) -> dict[str, int]:
     group_field = {
         Level.KOMMUN: "unit__code",
         Level.REGION: "unit__region__code",
