@@ -6,6 +6,7 @@ PHE/Fingertips' PHEindicatormethods is tested in ``tests/stats``; methods are
 described in ``docs/methods/statistics.md``.
 """
 
+from datasmart.stats.comparison import POLARITIES, compare
 from datasmart.stats.funnels import (
     FUNNEL_LEVELS,
     FunnelLimits,
@@ -25,14 +26,20 @@ from datasmart.stats.standardisation import (
     dsr,
     isr,
 )
+from datasmart.stats.suppression import SuppressionResult, suppress
+from datasmart.stats.trend import TrendResult, poisson_trend, proportion_trend
 
 __all__ = [
     "ESP2013",
     "ESP2013_AGEBANDS",
     "FUNNEL_LEVELS",
+    "POLARITIES",
     "DSRResult",
     "FunnelLimits",
     "ISRResult",
+    "SuppressionResult",
+    "TrendResult",
+    "compare",
     "dsr",
     "funnel_axis",
     "funnel_limits",
@@ -42,6 +49,9 @@ __all__ = [
     "mean_ci",
     "mean_ci_summary",
     "poisson_limits",
+    "poisson_trend",
     "proportion_ci",
+    "proportion_trend",
     "rate_ci",
+    "suppress",
 ]
