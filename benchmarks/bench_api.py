@@ -55,21 +55,31 @@ def prepare_database(env: dict[str, str]) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run([sys.executable, "-m", "datasmart.cli", "migrate"], env=env, check=True)
-    subprocess.run([sys.executable, "-m", "datasmart.cli", "data", "load"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "datasmart.cli", "data", "load"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def wrk(url: str, script: str) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "-s", script, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
     if not match:
         raise RuntimeError(f"unexpected wrk output:\n{out}")
     requests, duration_us, p50, p95, errors = (float(g) for g in match.groups())
-    return {"rps": requests / (duration_us / 1e6), "p50_ms": p50 / 1000, "p95_ms": p95 / 1000,
-            "errors": errors}
+    return {
+        "rps": requests / (duration_us / 1e6),
+        "p50_ms": p50 / 1000,
+        "p95_ms": p95 / 1000,
+        "errors": errors,
+    }
 
 
 def main() -> int:
@@ -80,33 +90,52 @@ def main() -> int:
     prepare_database(env)
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "datasmart.config.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", WORKERS, "--threads", "4", "--log-level", "warning"],
-        env=env, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "datasmart.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            WORKERS,
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=REPO,
     )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                urllib.request.urlopen(base + "/api/health", timeout=1)  # noqa: S310
+                urllib.request.urlopen(base + "/api/health", timeout=1)
                 break
             except OSError:
                 time.sleep(0.2)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
             f.write(LUA)
         for _, path in ENDPOINTS:  # warm caches and connections
-            urllib.request.urlopen(base + path, timeout=10).read()  # noqa: S310
+            urllib.request.urlopen(base + path, timeout=10).read()
         results = []
         for label, path in ENDPOINTS:
             results.append((label, path, wrk(base + path, f.name)))
         baseline = results[0][2]
-        print(f"API on loopback: gunicorn {WORKERS} workers x 4 threads, PostgreSQL; "
-              f"wrk {CONNECTIONS} connections, {DURATION} per endpoint")
-        print(f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs health':>11}{'p95 ratio':>11}")
+        print(
+            f"API on loopback: gunicorn {WORKERS} workers x 4 threads, PostgreSQL; "
+            f"wrk {CONNECTIONS} connections, {DURATION} per endpoint"
+        )
+        print(
+            f"{'endpoint':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs health':>11}{'p95 ratio':>11}"
+        )
         for label, _path, r in results:
-            print(f"{label:<34}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
-                  f"{r['rps'] / baseline['rps']:>10.2f}x{r['p95_ms'] / baseline['p95_ms']:>10.2f}x"
-                  + ("  ERRORS" if r["errors"] else ""))
+            print(
+                f"{label:<34}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}"
+                f"{r['rps'] / baseline['rps']:>10.2f}x{r['p95_ms'] / baseline['p95_ms']:>10.2f}x"
+                + ("  ERRORS" if r["errors"] else "")
+            )
         return 0
     finally:
         server.terminate()

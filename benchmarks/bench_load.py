@@ -43,7 +43,9 @@ def copy_baseline(data_dir: Path) -> tuple[float, int]:
             "CREATE TABLE bench_pop_detail (year smallint, code varchar(4), age smallint,"
             " sex varchar(1), population integer)"
         )
-        conn.execute("CREATE TABLE bench_pop_total (year smallint, code varchar(4), population integer)")
+        conn.execute(
+            "CREATE TABLE bench_pop_total (year smallint, code varchar(4), population integer)"
+        )
         conn.commit()
         started = time.perf_counter()
         with conn.transaction():
@@ -51,9 +53,10 @@ def copy_baseline(data_dir: Path) -> tuple[float, int]:
                 table = "bench_pop_total" if "total" in rel else "bench_pop_detail"
                 payload = (data_dir / rel).read_bytes()
                 rows += payload.count(b"\n") - 1
-                with conn.cursor() as cur, cur.copy(
-                    f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)"
-                ) as copy:
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+                ):
                     copy.write(payload)
         elapsed = time.perf_counter() - started
         conn.execute("DROP TABLE bench_pop_detail, bench_pop_total")
@@ -83,9 +86,10 @@ def sql_only_load(data_dir: Path) -> tuple[float, int]:
                 table = "stage_total" if "total" in rel else "stage_detail"
                 payload = (data_dir / rel).read_bytes()
                 rows += payload.count(b"\n") - 1
-                with conn.cursor() as cur, cur.copy(
-                    f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)"
-                ) as copy:
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+                ):
                     copy.write(payload)
             conn.execute(
                 "INSERT INTO geo_populationcount (unit_id, year, age, sex, population)"
@@ -139,12 +143,22 @@ def main() -> int:
     load_s = statistics.median(t for t, _ in loads)
     copy_rows, load_rows = copies[0][1], loads[0][1]
     print(f"reference data load (PostgreSQL, median of {REPEATS})")
-    print(f"  platform load : {load_rows:>8} rows in {load_s:6.3f} s = {load_rows / load_s:>10,.0f} rows/s")
-    print(f"  COPY baseline : {copy_rows:>8} rows in {copy_s:6.3f} s = {copy_rows / copy_s:>10,.0f} rows/s")
-    print(f"  SQL-only load : {copy_rows:>8} rows in {sql_s:6.3f} s = {copy_rows / sql_s:>10,.0f} rows/s")
+    print(
+        f"  platform load : {load_rows:>8} rows in {load_s:6.3f} s = {load_rows / load_s:>10,.0f} rows/s"
+    )
+    print(
+        f"  COPY baseline : {copy_rows:>8} rows in {copy_s:6.3f} s = {copy_rows / copy_s:>10,.0f} rows/s"
+    )
+    print(
+        f"  SQL-only load : {copy_rows:>8} rows in {sql_s:6.3f} s = {copy_rows / sql_s:>10,.0f} rows/s"
+    )
     per_row = load_s / load_rows
-    print(f"  ratio vs COPY into a bare table (the floor): {per_row / (copy_s / copy_rows):.2f}x  (aim: <= 3x)")
-    print(f"  ratio vs COPY + INSERT..SELECT into the platform's tables: {per_row / (sql_s / copy_rows):.2f}x")
+    print(
+        f"  ratio vs COPY into a bare table (the floor): {per_row / (copy_s / copy_rows):.2f}x  (aim: <= 3x)"
+    )
+    print(
+        f"  ratio vs COPY + INSERT..SELECT into the platform's tables: {per_row / (sql_s / copy_rows):.2f}x"
+    )
     return 0
 
 

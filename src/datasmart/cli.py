@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from enum import Enum
+from enum import StrEnum
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,9 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="datasmart: data för styrning av arbetet med psykisk hälsa.", no_args_is_help=True)
+app = typer.Typer(
+    help="datasmart: data för styrning av arbetet med psykisk hälsa.", no_args_is_help=True
+)
 data_app = typer.Typer(help="Referensdata (geografi, befolkning).", no_args_is_help=True)
-units_app = typer.Typer(help="Enheter: riket, sjukvårdsregioner, regioner/län, kommuner.", no_args_is_help=True)
+units_app = typer.Typer(
+    help="Enheter: riket, sjukvårdsregioner, regioner/län, kommuner.", no_args_is_help=True
+)
 users_app = typer.Typer(help="Användare.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API-nycklar.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -38,13 +42,13 @@ err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     csv = "csv"
     table = "table"
 
 
-class LevelChoice(str, Enum):
+class LevelChoice(StrEnum):
     kommun = "kommun"
     region = "region"
     sjukvardsregion = "sjukvardsregion"
@@ -85,13 +89,17 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str = "") -> None:
+def emit(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str = ""
+) -> None:
     """Print rows as JSON (a list of objects), CSV or a table."""
     if fmt == Format.json:
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
     elif fmt == Format.csv:
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
         sys.stdout.write(buf.getvalue())
@@ -126,8 +134,12 @@ def data_load(
     from datasmart.geo.loaders import load_reference_data
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err_console, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
     ) as bar:
         task = bar.add_task("Startar", total=1)
 
@@ -185,7 +197,9 @@ def population(
             for y, n in services.population_series(target)
         ]
     else:
-        rows = [r.__dict__ for r in services.population(target, year, by=breakdown, age_bands=bands)]
+        rows = [
+            r.__dict__ for r in services.population(target, year, by=breakdown, age_bands=bands)
+        ]
     emit(rows, POPULATION_COLUMNS, format, title=f"Befolkning {target.name}")
 
 
@@ -197,7 +211,8 @@ def users_create(
     role: Annotated[str, typer.Option(help="admin, analyst, coordinator, caseworker eller viewer")],
     email: Annotated[str, typer.Option(help="E-postadress")] = "",
     password: Annotated[
-        str | None, typer.Option(help="Lösenord (utelämnat: ett starkt genereras och visas en gång)")
+        str | None,
+        typer.Option(help="Lösenord (utelämnat: ett starkt genereras och visas en gång)"),
     ] = None,
 ) -> None:
     """Skapa en användare i en organisation med en roll."""
@@ -240,8 +255,16 @@ def serve(
 
     console.print(f"datasmart körs på http://{host}:{port}/  (avsluta med Ctrl+C)")
     sys.argv = [
-        "gunicorn", "datasmart.config.wsgi:application", "--bind", f"{host}:{port}",
-        "--workers", str(workers), "--threads", "4", "--access-logfile", "-",
+        "gunicorn",
+        "datasmart.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
     ]
     run()
 

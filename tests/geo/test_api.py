@@ -80,7 +80,9 @@ def test_population_series_without_year(client: Client) -> None:
 
 
 def test_population_csv(client: Client) -> None:
-    response = client.get("/api/population", {"unit": "13", "year": 2019, "by": "age,sex", "format": "csv"})
+    response = client.get(
+        "/api/population", {"unit": "13", "year": 2019, "by": "age,sex", "format": "csv"}
+    )
     rows = list(csv.DictReader(io.StringIO(body(response))))
     assert len(rows) == 202 and sum(int(r["population"]) for r in rows) == 333848
 
@@ -105,7 +107,9 @@ def test_population_bad_parameters(client: Client, params: dict, status: int, te
     assert text in response.json()["detail"]
 
 
-@pytest.mark.parametrize("params", [{"level": "county"}, {"limit": 0}, {"limit": 5000}, {"offset": -1}])
+@pytest.mark.parametrize(
+    "params", [{"level": "county"}, {"limit": 0}, {"limit": 5000}, {"offset": -1}]
+)
 def test_units_bad_parameters(client: Client, params: dict) -> None:
     response = client.get("/api/units", params)
     assert response.status_code == 422

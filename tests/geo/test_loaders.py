@@ -39,7 +39,11 @@ def snapshot() -> tuple[object, ...]:
         list(Unit.objects.values_list("code", "name", "level", "parent__code").order_by("code")),
         PopulationCount.objects.count(),
         PopulationCount.objects.aggregate(s=Sum("population"))["s"],
-        list(PopulationTotal.objects.values_list("unit__code", "year", "population").order_by("unit__code")),
+        list(
+            PopulationTotal.objects.values_list("unit__code", "year", "population").order_by(
+                "unit__code"
+            )
+        ),
         list(DataLoad.objects.values_list("dataset", "sha256").order_by("dataset")),
     )
 
@@ -64,7 +68,9 @@ def assert_fails_unchanged(base: Path, *expected: str) -> DataLoadError:
 
 def test_valid_change_is_loaded(data_copy: Path) -> None:
     report = load_reference_data(data_copy)
-    assert [d.dataset for d in report.datasets if d.status == "loaded"] == ["population_kommun_total"]
+    assert [d.dataset for d in report.datasets if d.status == "loaded"] == [
+        "population_kommun_total"
+    ]
     assert PopulationTotal.objects.get(unit__code="0180", year=2024).population == 995574 + 1
 
 
@@ -84,32 +90,48 @@ def test_forced_reload_gives_same_state() -> None:
 
 def test_wrong_column(data_copy: Path) -> None:
     edit(data_copy, "geography/municipalities.csv", "county_code", "lan")
-    err = assert_fails_unchanged(data_copy, "geography/municipalities.csv", "rad 1", "'county_code'", "saknas")
+    err = assert_fails_unchanged(
+        data_copy, "geography/municipalities.csv", "rad 1", "'county_code'", "saknas"
+    )
     assert err.problems[0].row == 1
 
 
 def test_unknown_lan_code(data_copy: Path) -> None:
-    edit(data_copy, "geography/municipalities.csv", "0114,Upplands Väsby kommun,Upplands Väsby,01",
-         "0114,Upplands Väsby kommun,Upplands Väsby,02")
-    err = assert_fails_unchanged(data_copy, "geography/municipalities.csv", "rad 2", "county_code", "okänd länskod '02'")
+    edit(
+        data_copy,
+        "geography/municipalities.csv",
+        "0114,Upplands Väsby kommun,Upplands Väsby,01",
+        "0114,Upplands Väsby kommun,Upplands Väsby,02",
+    )
+    err = assert_fails_unchanged(
+        data_copy, "geography/municipalities.csv", "rad 2", "county_code", "okänd länskod '02'"
+    )
     assert any(p.row == 2 and p.column == "county_code" for p in err.problems)
 
 
 def test_duplicate_kommun_code(data_copy: Path) -> None:
     edit(data_copy, "geography/municipalities.csv", "0115,Vallentuna", "0114,Vallentuna")
-    assert_fails_unchanged(data_copy, "geography/municipalities.csv", "rad 3", "dubblett av municipality_code=0114")
+    assert_fails_unchanged(
+        data_copy, "geography/municipalities.csv", "rad 3", "dubblett av municipality_code=0114"
+    )
 
 
 def test_negative_population(data_copy: Path) -> None:
     edit(data_copy, "population/kommun_age_sex_2019.csv", "2019,0114,0,1,271", "2019,0114,0,1,-271")
     assert_fails_unchanged(
-        data_copy, "population/kommun_age_sex_2019.csv", "rad 2", "'population'", "negativt värde '-271'"
+        data_copy,
+        "population/kommun_age_sex_2019.csv",
+        "rad 2",
+        "'population'",
+        "negativt värde '-271'",
     )
 
 
 def test_broken_encoding(data_copy: Path) -> None:
     path = data_copy / "geography/counties.csv"
-    raw = path.read_bytes().replace("Södermanlands".encode(), "S\xf6dermanlands".encode("latin-1"), 1)
+    raw = path.read_bytes().replace(
+        "Södermanlands".encode(), "S\xf6dermanlands".encode("latin-1"), 1
+    )
     path.write_bytes(raw)
     line = raw[: raw.index(b"S\xf6der")].count(b"\n") + 1
     err = assert_fails_unchanged(data_copy, "geography/counties.csv", "teckenkodning", "UTF-8")
@@ -119,10 +141,16 @@ def test_broken_encoding(data_copy: Path) -> None:
 
 def test_every_problem_reported_across_files(data_copy: Path) -> None:
     edit(data_copy, "population/kommun_age_sex_2019.csv", "2019,0114,1,1,290", "2019,0114,1,1,-1")
-    edit(data_copy, "kommungrupper/kommungrupper_2017.csv", "0115,Vallentuna,A2", "9999,Vallentuna,A2")
+    edit(
+        data_copy,
+        "kommungrupper/kommungrupper_2017.csv",
+        "0115,Vallentuna,A2",
+        "9999,Vallentuna,A2",
+    )
     err = assert_fails_unchanged(data_copy, "kommun_age_sex_2019.csv", "kommungrupper_2017.csv")
     assert {p.file for p in err.problems} == {
-        "population/kommun_age_sex_2019.csv", "kommungrupper/kommungrupper_2017.csv"
+        "population/kommun_age_sex_2019.csv",
+        "kommungrupper/kommungrupper_2017.csv",
     }
 
 
@@ -136,5 +164,12 @@ def test_missing_file(data_copy: Path) -> None:
 
 
 def test_bad_sex_code_and_age(data_copy: Path) -> None:
-    edit(data_copy, "population/lan_age_sex_1968_2015.csv", "1968,01,0,1,10061", "1968,01,101,3,10061")
-    assert_fails_unchanged(data_copy, "lan_age_sex_1968_2015.csv", "'age'", "'sex'", "ogiltigt värde '3'")
+    edit(
+        data_copy,
+        "population/lan_age_sex_1968_2015.csv",
+        "1968,01,0,1,10061",
+        "1968,01,101,3,10061",
+    )
+    assert_fails_unchanged(
+        data_copy, "lan_age_sex_1968_2015.csv", "'age'", "'sex'", "ogiltigt värde '3'"
+    )

@@ -18,7 +18,9 @@ def test_counts_per_level() -> None:
 
 
 def test_every_kommun_in_exactly_one_lan_and_sjukvardsregion() -> None:
-    for kommun in Unit.objects.filter(level=Level.KOMMUN).select_related("region", "sjukvardsregion"):
+    for kommun in Unit.objects.filter(level=Level.KOMMUN).select_related(
+        "region", "sjukvardsregion"
+    ):
         assert kommun.region is not None and kommun.region.level == Level.REGION
         assert kommun.region.code == kommun.code[:2]
         assert kommun.parent_id == kommun.region_id
@@ -31,8 +33,12 @@ def test_halland_split() -> None:
     assert halland.is_split and halland.parent is not None and halland.parent.code == "00"
     by_svr = {k.code: k.sjukvardsregion.code for k in halland.kommuner.all()}  # type: ignore[union-attr]
     assert by_svr == {
-        "1384": "vastra", "1383": "vastra", "1382": "vastra",
-        "1380": "sodra", "1315": "sodra", "1381": "sodra",
+        "1384": "vastra",
+        "1383": "vastra",
+        "1382": "vastra",
+        "1380": "sodra",
+        "1315": "sodra",
+        "1381": "sodra",
     }
 
 
@@ -41,7 +47,14 @@ def test_kommuner_per_sjukvardsregion() -> None:
         svr.code: Unit.objects.filter(sjukvardsregion=svr, level=Level.KOMMUN).count()
         for svr in Unit.objects.filter(level=Level.SJUKVARDSREGION)
     }
-    assert counts == {"uppsala_orebro": 80, "vastra": 52, "sodra": 49, "norra": 44, "sydostra": 38, "stockholm": 27}
+    assert counts == {
+        "uppsala_orebro": 80,
+        "vastra": 52,
+        "sodra": 49,
+        "norra": 44,
+        "sydostra": 38,
+        "stockholm": 27,
+    }
 
 
 def test_population_of_sweden_2019() -> None:
@@ -66,8 +79,12 @@ def test_aggregation_is_consistent_across_levels() -> None:
 def test_sjukvardsregion_2024_matches_source() -> None:
     got = services.population_by_level("sjukvardsregion", 2024)
     assert got == {
-        "stockholm": 2_534_278, "uppsala_orebro": 2_153_475, "vastra": 1_975_020,
-        "sodra": 1_932_075, "sydostra": 1_088_807, "norra": 904_055,
+        "stockholm": 2_534_278,
+        "uppsala_orebro": 2_153_475,
+        "vastra": 1_975_020,
+        "sodra": 1_932_075,
+        "sydostra": 1_088_807,
+        "norra": 904_055,
     }
 
 
@@ -87,7 +104,17 @@ def test_halland_by_sex_and_age_sums_to_total() -> None:
 
 def test_kommungrupper() -> None:
     groups = {g.code: g.members.count() for g in ComparatorGroup.objects.filter(edition="2017")}
-    assert groups == {"A1": 3, "A2": 43, "B3": 21, "B4": 52, "B5": 35, "C6": 29, "C7": 52, "C8": 40, "C9": 15}
+    assert groups == {
+        "A1": 3,
+        "A2": 43,
+        "B3": 21,
+        "B4": 52,
+        "B5": 35,
+        "C6": 29,
+        "C7": 52,
+        "C8": 40,
+        "C9": 15,
+    }
 
 
 def test_search_is_case_and_diacritic_aware() -> None:

@@ -49,10 +49,14 @@ def _invalid(request: HttpRequest, exc: InvalidParameter) -> HttpResponse:
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     parts = []
     for err in exc.errors:
-        loc = ".".join(str(p) for p in err.get("loc", []) if p not in ("query", "filters", "path", "body"))
+        loc = ".".join(
+            str(p) for p in err.get("loc", []) if p not in ("query", "filters", "path", "body")
+        )
         parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
     return api.create_response(
-        request, {"detail": "Ogiltiga parametrar: " + "; ".join(parts), "errors": exc.errors}, status=422
+        request,
+        {"detail": "Ogiltiga parametrar: " + "; ".join(parts), "errors": exc.errors},
+        status=422,
     )
 
 

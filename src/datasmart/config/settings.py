@@ -12,6 +12,7 @@ the embedded SQLite demo, in CI against PostgreSQL, and as stateless production 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -29,7 +30,7 @@ if not SECRET_KEY:
     # with it; production refuses to start without SECRET_KEY (see docs/deployment.md).
     if os.environ.get("DATASMART_ENV", "development") == "production":
         raise RuntimeError("SECRET_KEY must be set when DATASMART_ENV=production")
-    SECRET_KEY = "datasmart-development-key-not-for-production-" + "x" * 20  # noqa: S105
+    SECRET_KEY = "datasmart-development-key-not-for-production-" + "x" * 20
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -38,9 +39,7 @@ CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
-DATA_DIR = Path(
-    os.environ.get("DATASMART_DATA_DIR", REPO_DIR.parent / "shared" / "data")
-).resolve()
+DATA_DIR = Path(os.environ.get("DATASMART_DATA_DIR", REPO_DIR.parent / "shared" / "data")).resolve()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -111,7 +110,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -170,10 +172,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True  # serve straight from app folders when collectstatic has not run
-try:  # whitenoise warns (an error under pytest) when STATIC_ROOT is missing
+# whitenoise warns (an error under pytest) when STATIC_ROOT is missing; on a read-only
+# filesystem in production collectstatic creates it at build time.
+with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-except OSError:  # read-only filesystem in production: collectstatic creates it at build time
-    pass
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_MAX_LIMIT = 1000

@@ -22,13 +22,17 @@ router = Router(tags=["geografi"])
 
 
 class UnitOut(Schema):
-    code: str = Field(description="Kod: kommun '0180', län '01', sjukvårdsregion 'vastra', riket '00'")
+    code: str = Field(
+        description="Kod: kommun '0180', län '01', sjukvårdsregion 'vastra', riket '00'"
+    )
     name: str
     official_name: str
     level: Level
     parent_code: str | None
     region_code: str | None = Field(None, description="För kommuner: länets kod")
-    sjukvardsregion_code: str | None = Field(None, description="Kommunens eller länets sjukvårdsregion")
+    sjukvardsregion_code: str | None = Field(
+        None, description="Kommunens eller länets sjukvårdsregion"
+    )
     kommungrupp: str | None = Field(None, description="SKR:s kommungrupp (2017 års indelning)")
 
 
@@ -72,7 +76,9 @@ class UnitFilters(Schema):
 
 class PopulationFilters(Schema):
     unit: str = Field(..., description="Enhetens kod", max_length=32)
-    year: int | None = Field(None, ge=1900, le=2100, description="År (31 december); utelämnat = alla år, totalt")
+    year: int | None = Field(
+        None, ge=1900, le=2100, description="År (31 december); utelämnat = alla år, totalt"
+    )
     by: str | None = Field(None, description="Uppdelning: 'age', 'sex' eller 'age,sex'")
     age_groups: str | None = Field(
         None, description="Åldersgrupper, t.ex. '0-17,18-64,65+' eller '5y' för femårsgrupper"
@@ -81,8 +87,14 @@ class PopulationFilters(Schema):
 
 
 UNIT_COLUMNS = [
-    "code", "name", "official_name", "level", "parent_code", "region_code",
-    "sjukvardsregion_code", "kommungrupp",
+    "code",
+    "name",
+    "official_name",
+    "level",
+    "parent_code",
+    "region_code",
+    "sjukvardsregion_code",
+    "kommungrupp",
 ]
 
 
@@ -94,7 +106,9 @@ def _kommungrupper() -> dict[int, str]:
     )
 
 
-def unit_rows(*, level: Level | str | None = None, parent_code: str | None = None) -> list[dict[str, Any]]:
+def unit_rows(
+    *, level: Level | str | None = None, parent_code: str | None = None
+) -> list[dict[str, Any]]:
     """All units matching the filters as API rows; cached per data version."""
     if parent_code:
         services.get_unit(parent_code)  # 404 for an unknown parent, even when cached
@@ -128,7 +142,10 @@ def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
     "/units",
     response={200: UnitPage, 404: ErrorOut, 422: ErrorOut},
     summary="Lista enheter",
-    description="Riket, sjukvårdsregioner, regioner/län och kommuner. `format=csv` ger alla träffar som CSV.",
+    description=(
+        "Riket, sjukvårdsregioner, regioner/län och kommuner. "
+        "`format=csv` ger alla träffar som CSV."
+    ),
 )
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     if filters.format == OutputFormat.csv:
@@ -138,7 +155,9 @@ def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     def page() -> dict[str, Any]:
         rows = unit_rows(level=filters.level, parent_code=filters.parent)
         items = rows[filters.offset : filters.offset + filters.limit]
-        return page_envelope(request, items, count=len(rows), limit=filters.limit, offset=filters.offset)
+        return page_envelope(
+            request, items, count=len(rows), limit=filters.limit, offset=filters.offset
+        )
 
     # Rows are built from typed model fields and the serialised page is cached per data
     # version; the declared schema still documents the body (and schemathesis checks it).
@@ -159,8 +178,12 @@ def _unit_detail(code: str) -> dict[str, Any]:
     years = services.population_years(unit)
     return {
         **unit_dict(unit, _kommungrupper()),
-        "ancestors": [{"code": u.code, "name": u.name, "level": u.level} for u in services.ancestors(unit)],
-        "children": [{"code": u.code, "name": u.name, "level": u.level} for u in services.children(unit)],
+        "ancestors": [
+            {"code": u.code, "name": u.name, "level": u.level} for u in services.ancestors(unit)
+        ],
+        "children": [
+            {"code": u.code, "name": u.name, "level": u.level} for u in services.children(unit)
+        ],
         "population_years": list(years),
         "population_years_by_age_sex": [y for y, detailed in years.items() if detailed],
     }
@@ -198,9 +221,5 @@ def _population_rows(filters: PopulationFilters) -> list[dict[str, Any]]:
             for y, n in services.population_series(unit)
         ]
     else:
-        rows = [
-            r.__dict__ for r in services.population(unit, filters.year, by=by, age_bands=bands)
-        ]
+        rows = [r.__dict__ for r in services.population(unit, filters.year, by=by, age_bands=bands)]
     return rows
-
-

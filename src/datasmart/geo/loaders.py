@@ -58,7 +58,11 @@ SPECS: dict[str, FileSpec] = {
         FileSpec(
             "counties",
             "geography/counties.csv",
-            {"county_code": Kind.LAN_CODE, "county_name": Kind.TEXT, "county_name_short": Kind.TEXT},
+            {
+                "county_code": Kind.LAN_CODE,
+                "county_name": Kind.TEXT,
+                "county_name_short": Kind.TEXT,
+            },
             unique=("county_code",),
         ),
         FileSpec(
@@ -231,7 +235,9 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
             wrong = m.frame.with_row_index("_row", offset=2).filter(
                 pl.col("municipality_code").str.slice(0, 2) != pl.col("county_code")
             )
-            for row, code, county in wrong.select("_row", "municipality_code", "county_code").iter_rows():
+            for row, code, county in wrong.select(
+                "_row", "municipality_code", "county_code"
+            ).iter_rows():
                 problems.append(
                     Problem(
                         m.spec.relpath,
@@ -245,8 +251,12 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
             absent = sorted(kommun - set(t.frame["kommun_code"]))
             if absent:
                 problems.append(
-                    Problem(t.spec.relpath, None, "kommun_code",
-                            f"kommuner saknar sjukvårdsregion: {', '.join(absent[:10])}")
+                    Problem(
+                        t.spec.relpath,
+                        None,
+                        "kommun_code",
+                        f"kommuner saknar sjukvårdsregion: {', '.join(absent[:10])}",
+                    )
                 )
     if svr is not None:
         if "kommun_sjukvardsregion" in tables:
@@ -255,17 +265,25 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
             )
         if "lan_sjukvardsregion" in tables:
             t = tables["lan_sjukvardsregion"]
-            for row, value in t.frame.with_row_index("_row", offset=2).select(
-                "_row", "sjukvardsregion_id"
-            ).iter_rows():
+            for row, value in (
+                t.frame.with_row_index("_row", offset=2)
+                .select("_row", "sjukvardsregion_id")
+                .iter_rows()
+            ):
                 for part in value.split(";"):
                     if part not in svr:
                         problems.append(
-                            Problem(t.spec.relpath, row, "sjukvardsregion_id",
-                                    f"okänd sjukvårdsregion '{part}'")
+                            Problem(
+                                t.spec.relpath,
+                                row,
+                                "sjukvardsregion_id",
+                                f"okänd sjukvårdsregion '{part}'",
+                            )
                         )
     if groups is not None and "kommungrupper" in tables:
-        problems += unknown_references(tables["kommungrupper"], "kommungrupp", groups, "kommungrupp")
+        problems += unknown_references(
+            tables["kommungrupper"], "kommungrupp", groups, "kommungrupp"
+        )
     return problems
 
 
@@ -291,15 +309,24 @@ def load_reference_data(
     with transaction.atomic():
         notify("Enheter och kommungrupper", 1, steps)
         unit_sets = [
-            "sjukvardsregioner", "counties", "lan_sjukvardsregion", "municipalities",
-            "kommun_sjukvardsregion", "kommungrupper_groups", "kommungrupper",
+            "sjukvardsregioner",
+            "counties",
+            "lan_sjukvardsregion",
+            "municipalities",
+            "kommun_sjukvardsregion",
+            "kommungrupper_groups",
+            "kommungrupper",
         ]
         if all(unchanged(n) for n in unit_sets) and Unit.objects.exists():
-            report.datasets += [DatasetResult(n, tables[n].frame.height, "unchanged") for n in unit_sets]
+            report.datasets += [
+                DatasetResult(n, tables[n].frame.height, "unchanged") for n in unit_sets
+            ]
         else:
             _load_units(tables)
             _load_kommungrupper(tables)
-            report.datasets += [DatasetResult(n, tables[n].frame.height, "loaded") for n in unit_sets]
+            report.datasets += [
+                DatasetResult(n, tables[n].frame.height, "loaded") for n in unit_sets
+            ]
         ids = dict(Unit.objects.values_list("code", "id"))
         done = 2
         for name, code_col in DETAILED_POPULATION.items():
@@ -322,7 +349,11 @@ def load_reference_data(
             if not unchanged(name):
                 DataLoad.objects.update_or_create(
                     dataset=name,
-                    defaults={"path": str(table.path), "sha256": table.sha256, "rows": table.frame.height},
+                    defaults={
+                        "path": str(table.path),
+                        "sha256": table.sha256,
+                        "rows": table.frame.height,
+                    },
                 )
         notify("Klart", steps, steps)
         if report.changed:
@@ -339,10 +370,11 @@ def _upsert_unit(existing: dict[str, Unit], code: str, **values: object) -> Unit
         unit.save()
         existing[code] = unit
         return unit
+
     def current(key: str) -> object:
         # compare foreign keys by id, so an unchanged unit costs no query
         field = Unit._meta.get_field(key)
-        return getattr(unit, field.attname) if field.is_relation else getattr(unit, key)
+        return getattr(unit, f"{key}_id") if field.is_relation else getattr(unit, key)
 
     def wanted(value: object) -> object:
         return value.pk if isinstance(value, Unit) else value
@@ -357,16 +389,28 @@ def _upsert_unit(existing: dict[str, Unit], code: str, **values: object) -> Unit
 def _load_units(tables: dict[str, Table]) -> None:
     existing = {u.code: u for u in Unit.objects.all()}
     nation = _upsert_unit(
-        existing, NATION_CODE, name="Riket", official_name="Sverige", level=Level.NATION,
-        parent=None, region=None, sjukvardsregion=None, is_split=False,
+        existing,
+        NATION_CODE,
+        name="Riket",
+        official_name="Sverige",
+        level=Level.NATION,
+        parent=None,
+        region=None,
+        sjukvardsregion=None,
+        is_split=False,
     )
     svr = {}
     for rec in tables["sjukvardsregioner"].frame.iter_rows(named=True):
         svr[rec["sjukvardsregion_id"]] = _upsert_unit(
-            existing, rec["sjukvardsregion_id"],
+            existing,
+            rec["sjukvardsregion_id"],
             name=rec["sjukvardsregion_name"].split(" (")[0],
-            official_name=rec["sjukvardsregion_name"], level=Level.SJUKVARDSREGION,
-            parent=nation, region=None, sjukvardsregion=None, is_split=False,
+            official_name=rec["sjukvardsregion_name"],
+            level=Level.SJUKVARDSREGION,
+            parent=nation,
+            region=None,
+            sjukvardsregion=None,
+            is_split=False,
         )
     lan_svr = {
         r["lan_code"]: (r["sjukvardsregion_id"], r["split"])
@@ -377,9 +421,15 @@ def _load_units(tables: dict[str, Table]) -> None:
         code = rec["county_code"]
         svr_id, split = lan_svr.get(code, ("", 1))
         regions[code] = _upsert_unit(
-            existing, code, name=rec["county_name_short"], official_name=rec["county_name"],
-            level=Level.REGION, parent=nation if split else svr[svr_id], region=None,
-            sjukvardsregion=None if split else svr[svr_id], is_split=bool(split),
+            existing,
+            code,
+            name=rec["county_name_short"],
+            official_name=rec["county_name"],
+            level=Level.REGION,
+            parent=nation if split else svr[svr_id],
+            region=None,
+            sjukvardsregion=None if split else svr[svr_id],
+            is_split=bool(split),
         )
     kommun_svr = {
         r["kommun_code"]: r["sjukvardsregion_id"]
@@ -389,9 +439,15 @@ def _load_units(tables: dict[str, Table]) -> None:
         code = rec["municipality_code"]
         region = regions[rec["county_code"]]
         _upsert_unit(
-            existing, code, name=rec["municipality_name_short"],
-            official_name=rec["municipality_name"], level=Level.KOMMUN, parent=region,
-            region=region, sjukvardsregion=svr[kommun_svr[code]], is_split=False,
+            existing,
+            code,
+            name=rec["municipality_name_short"],
+            official_name=rec["municipality_name"],
+            level=Level.KOMMUN,
+            parent=region,
+            region=region,
+            sjukvardsregion=svr[kommun_svr[code]],
+            is_split=False,
         )
 
 
@@ -399,10 +455,14 @@ def _load_kommungrupper(tables: dict[str, Table]) -> None:
     groups = {}
     for rec in tables["kommungrupper_groups"].frame.iter_rows(named=True):
         group, _ = ComparatorGroup.objects.update_or_create(
-            kind="kommungrupp", edition=KOMMUNGRUPP_EDITION, code=rec["kommungrupp"],
+            kind="kommungrupp",
+            edition=KOMMUNGRUPP_EDITION,
+            code=rec["kommungrupp"],
             defaults={
-                "number": rec["kommungrupp_nr"], "name": rec["kommungrupp_namn"],
-                "main_group_code": rec["huvudgrupp"], "main_group_name": rec["huvudgrupp_namn"],
+                "number": rec["kommungrupp_nr"],
+                "name": rec["kommungrupp_namn"],
+                "main_group_code": rec["huvudgrupp"],
+                "main_group_name": rec["huvudgrupp_namn"],
             },
         )
         groups[group.code] = group
@@ -433,9 +493,11 @@ def _replace_population(
     unit_ids = sorted({ids[c] for c in frame[code_col].unique()})
     years = sorted(frame["year"].unique().to_list())
     model.objects.filter(unit_id__in=unit_ids, year__in=years).delete()
-    cols = ["unit_id", "year", "age", "sex", "population"] if detailed else [
-        "unit_id", "year", "population"
-    ]
+    cols = (
+        ["unit_id", "year", "age", "sex", "population"]
+        if detailed
+        else ["unit_id", "year", "population"]
+    )
     rows = frame.with_columns(
         pl.col(code_col).replace_strict(ids, return_dtype=pl.Int64).alias("unit_id")
     ).select(cols)
@@ -459,5 +521,5 @@ def bulk_insert(table: str, columns: list[str], rows: pl.DataFrame) -> None:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(
                 f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) VALUES ({marks})",  # noqa: S608
-                rows.iter_rows(),
+                list(rows.iter_rows()),
             )

@@ -103,9 +103,10 @@ class ComparatorMembership(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["group", "unit"], name="uniq_group_member")
-        ]
+        constraints = [models.UniqueConstraint(fields=["group", "unit"], name="uniq_group_member")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} in {self.group_id}"
 
 
 class Sex(models.TextChoices):
@@ -144,6 +145,9 @@ class PopulationCount(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year} {self.sex} {self.age}: {self.population}"
+
 
 class PopulationTotal(models.Model):
     """Total population of a unit on 31 December, for sources without an age/sex split.
@@ -159,6 +163,9 @@ class PopulationTotal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "unit"], name="uniq_population_total")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year}: {self.population}"
 
 
 class DataLoad(models.Model):

@@ -12,7 +12,8 @@ computed here by summing the finest complete level below the unit:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
@@ -69,7 +70,7 @@ class AgeBand:
         return age >= self.low and (self.high is None or age <= self.high)
 
 
-FIVE_YEAR_BANDS = tuple(AgeBand(a, a + 4) for a in range(0, 100, 5)) + (AgeBand(100, None),)
+FIVE_YEAR_BANDS = (*tuple(AgeBand(a, a + 4) for a in range(0, 100, 5)), AgeBand(100, None))
 
 
 def parse_age_bands(spec: str) -> tuple[AgeBand, ...]:
@@ -92,8 +93,8 @@ def parse_age_bands(spec: str) -> tuple[AgeBand, ...]:
                 band = AgeBand(int(part), int(part))
         except ValueError:
             raise InvalidParameter(
-                "age_groups", _("'%(part)s' är ingen åldersgrupp (skriv t.ex. 0-17,18-64,65+)")
-                % {"part": part}
+                "age_groups",
+                _("'%(part)s' är ingen åldersgrupp (skriv t.ex. 0-17,18-64,65+)") % {"part": part},
             ) from None
         if band.low < 0 or band.low > 100 or (band.high is not None and band.high < band.low):
             raise InvalidParameter(
@@ -101,11 +102,11 @@ def parse_age_bands(spec: str) -> tuple[AgeBand, ...]:
             )
         bands.append(band)
     bands.sort(key=lambda b: b.low)
-    for prev, cur in zip(bands, bands[1:], strict=False):
+    for prev, cur in itertools.pairwise(bands):
         if prev.high is None or prev.high >= cur.low:
             raise InvalidParameter(
-                "age_groups", _("åldersgrupperna %(a)s och %(b)s överlappar")
-                % {"a": prev.label, "b": cur.label}
+                "age_groups",
+                _("åldersgrupperna %(a)s och %(b)s överlappar") % {"a": prev.label, "b": cur.label},
             )
     return tuple(bands)
 
@@ -409,10 +410,10 @@ def _population_series(unit: Unit) -> list[tuple[int, int]]:
                 if leaves:
                     by_leaves.setdefault((detailed, tuple(leaves)), []).append(y)
                     break
-    for (detailed, leaves), years in by_leaves.items():
+    for (detailed, leaf_ids), years in by_leaves.items():
         model = PopulationCount if detailed else PopulationTotal
         sums = (
-            model.objects.filter(unit_id__in=leaves, year__in=years)
+            model.objects.filter(unit_id__in=list(leaf_ids), year__in=years)
             .values("year")
             .annotate(n=Sum("population"))
         )

@@ -169,9 +169,9 @@ def read_table(spec: FileSpec, data_dir: Path) -> tuple[Table | None, list[Probl
         return None, [Problem(name, None, None, f"kan inte läsas som CSV: {exc}".splitlines()[0])]
     frame = frame.rename({c: c.strip() for c in frame.columns})
     missing = [c for c in spec.columns if c not in frame.columns]
-    unknown = [] if spec.extra_columns_allowed else [
-        c for c in frame.columns if c not in spec.columns
-    ]
+    unknown = (
+        [] if spec.extra_columns_allowed else [c for c in frame.columns if c not in spec.columns]
+    )
     for col in missing:
         problems.append(
             Problem(name, 1, col, f"kolumnen saknas (rubrikraden har: {', '.join(frame.columns)})")
@@ -184,18 +184,18 @@ def read_table(spec: FileSpec, data_dir: Path) -> tuple[Table | None, list[Probl
     typed_exprs: list[pl.Expr] = []
     for col, kind in spec.columns.items():
         bad, typed = _bad_mask(pl.col(col), kind)
-        flagged = (
-            frame.with_row_index("_row", offset=2)
-            .filter(bad)
-            .select("_row", pl.col(col))
-        )
+        flagged = frame.with_row_index("_row", offset=2).filter(bad).select("_row", pl.col(col))
         for row, value in flagged.head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
             problems.append(Problem(name, row, col, _problem_message(value, kind)))
         if flagged.height > MAX_PROBLEMS_PER_COLUMN:
             problems.append(
-                Problem(name, None, col, f"… och {flagged.height - MAX_PROBLEMS_PER_COLUMN} fler fel")
+                Problem(
+                    name, None, col, f"… och {flagged.height - MAX_PROBLEMS_PER_COLUMN} fler fel"
+                )
             )
-        typed_exprs.append((typed if typed is not None else pl.col(col).str.strip_chars()).alias(col))
+        typed_exprs.append(
+            (typed if typed is not None else pl.col(col).str.strip_chars()).alias(col)
+        )
     if problems:
         return None, problems
 
@@ -211,9 +211,7 @@ def read_table(spec: FileSpec, data_dir: Path) -> tuple[Table | None, list[Probl
             key = tuple(rec[c] for c in spec.unique)
             if key in seen:
                 shown = ", ".join(f"{c}={rec[c]}" for c in spec.unique)
-                problems.append(
-                    Problem(name, rec["_row"], spec.unique[0], f"dubblett av {shown}")
-                )
+                problems.append(Problem(name, rec["_row"], spec.unique[0], f"dubblett av {shown}"))
                 if len(problems) >= MAX_PROBLEMS_PER_COLUMN:
                     break
             seen.add(key)
@@ -222,9 +220,7 @@ def read_table(spec: FileSpec, data_dir: Path) -> tuple[Table | None, list[Probl
     return Table(spec, path, hashlib.sha256(raw).hexdigest(), frame), []
 
 
-def unknown_references(
-    table: Table, column: str, known: set[str], what: str
-) -> list[Problem]:
+def unknown_references(table: Table, column: str, known: set[str], what: str) -> list[Problem]:
     """Problems for every value of ``column`` that is not one of ``known`` codes."""
     flagged = (
         table.frame.with_row_index("_row", offset=2)

@@ -5,108 +5,219 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ComparatorGroup',
+            name="ComparatorGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='kommungrupp', max_length=32)),
-                ('edition', models.CharField(max_length=16)),
-                ('code', models.CharField(max_length=16)),
-                ('number', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('name', models.CharField(max_length=128)),
-                ('main_group_code', models.CharField(blank=True, max_length=8)),
-                ('main_group_name', models.CharField(blank=True, max_length=128)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(default="kommungrupp", max_length=32)),
+                ("edition", models.CharField(max_length=16)),
+                ("code", models.CharField(max_length=16)),
+                ("number", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("name", models.CharField(max_length=128)),
+                ("main_group_code", models.CharField(blank=True, max_length=8)),
+                ("main_group_name", models.CharField(blank=True, max_length=128)),
             ],
             options={
-                'ordering': ['kind', 'edition', 'code'],
+                "ordering": ["kind", "edition", "code"],
             },
         ),
         migrations.CreateModel(
-            name='DataLoad',
+            name="DataLoad",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dataset', models.CharField(max_length=64, unique=True)),
-                ('path', models.CharField(max_length=500)),
-                ('sha256', models.CharField(max_length=64)),
-                ('rows', models.PositiveIntegerField()),
-                ('loaded_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dataset", models.CharField(max_length=64, unique=True)),
+                ("path", models.CharField(max_length=500)),
+                ("sha256", models.CharField(max_length=64)),
+                ("rows", models.PositiveIntegerField()),
+                ("loaded_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['dataset'],
+                "ordering": ["dataset"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='kod')),
-                ('name', models.CharField(max_length=128, verbose_name='namn')),
-                ('official_name', models.CharField(blank=True, max_length=160, verbose_name='officiellt namn')),
-                ('level', models.CharField(choices=[('nation', 'Riket'), ('sjukvardsregion', 'Sjukvårdsregion'), ('region', 'Region/län'), ('kommun', 'Kommun')], db_index=True, max_length=16, verbose_name='nivå')),
-                ('is_split', models.BooleanField(default=False, help_text='A region whose kommuner belong to more than one sjukvårdsregion.')),
-                ('search_name', models.CharField(db_index=True, editable=False, max_length=160)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='geo.unit')),
-                ('region', models.ForeignKey(blank=True, help_text='For a kommun: its region/län.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='kommuner', to='geo.unit')),
-                ('sjukvardsregion', models.ForeignKey(blank=True, help_text='For a kommun: its sjukvårdsregion (exact also in split Halland).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='member_kommuner', to='geo.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="kod")),
+                ("name", models.CharField(max_length=128, verbose_name="namn")),
+                (
+                    "official_name",
+                    models.CharField(blank=True, max_length=160, verbose_name="officiellt namn"),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("nation", "Riket"),
+                            ("sjukvardsregion", "Sjukvårdsregion"),
+                            ("region", "Region/län"),
+                            ("kommun", "Kommun"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                        verbose_name="nivå",
+                    ),
+                ),
+                (
+                    "is_split",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A region whose kommuner belong to more than one sjukvårdsregion.",
+                    ),
+                ),
+                ("search_name", models.CharField(db_index=True, editable=False, max_length=160)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="geo.unit",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a kommun: its region/län.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kommuner",
+                        to="geo.unit",
+                    ),
+                ),
+                (
+                    "sjukvardsregion",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a kommun: its sjukvårdsregion (exact also in split Halland).",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_kommuner",
+                        to="geo.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enhet',
-                'verbose_name_plural': 'enheter',
-                'ordering': ['code'],
+                "verbose_name": "enhet",
+                "verbose_name_plural": "enheter",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ComparatorMembership',
+            name="ComparatorMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='geo.comparatorgroup')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='geo.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="geo.comparatorgroup"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="geo.unit"),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='comparatorgroup',
-            name='members',
-            field=models.ManyToManyField(related_name='groups', through='geo.ComparatorMembership', to='geo.unit'),
+            model_name="comparatorgroup",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="groups", through="geo.ComparatorMembership", to="geo.unit"
+            ),
         ),
         migrations.CreateModel(
-            name='PopulationTotal',
+            name="PopulationTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('population', models.PositiveIntegerField()),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='population_totals', to='geo.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("population", models.PositiveIntegerField()),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="population_totals",
+                        to="geo.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('year', 'unit'), name='uniq_population_total')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("year", "unit"), name="uniq_population_total")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PopulationCount',
+            name="PopulationCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('age', models.PositiveSmallIntegerField()),
-                ('sex', models.CharField(choices=[('1', 'Män'), ('2', 'Kvinnor')], max_length=1)),
-                ('population', models.PositiveIntegerField()),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='population', to='geo.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("age", models.PositiveSmallIntegerField()),
+                ("sex", models.CharField(choices=[("1", "Män"), ("2", "Kvinnor")], max_length=1)),
+                ("population", models.PositiveIntegerField()),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="population",
+                        to="geo.unit",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('year', 'unit', 'sex', 'age'), name='uniq_population_cell')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("year", "unit", "sex", "age"), name="uniq_population_cell"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='comparatormembership',
-            constraint=models.UniqueConstraint(fields=('group', 'unit'), name='uniq_group_member'),
+            model_name="comparatormembership",
+            constraint=models.UniqueConstraint(fields=("group", "unit"), name="uniq_group_member"),
         ),
         migrations.AddConstraint(
-            model_name='comparatorgroup',
-            constraint=models.UniqueConstraint(fields=('kind', 'edition', 'code'), name='uniq_group_code'),
+            model_name="comparatorgroup",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "edition", "code"), name="uniq_group_code"
+            ),
         ),
     ]
