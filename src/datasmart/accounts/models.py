@@ -139,6 +139,11 @@ class Organisation(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        key = organisation_name_key(self.name or "")
+        if key and Organisation.objects.filter(name_key=key).exclude(pk=self.pk).exists():
+            raise ValidationError(
+                {"name": _("Det finns redan en organisation med det namnet.")}, code="unique"
+            )
         if self.org_number:
             self.org_number = normalise_org_number(self.org_number)
         if self.unit_id is not None and self.kind in ALLOWED_UNIT_LEVELS:
