@@ -86,6 +86,20 @@ class PopulationFilters(Schema):
     format: OutputFormat = OutputFormat.json
 
 
+CSV_RESPONSE = {
+    "responses": {
+        200: {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "code,name,...\r\n",
+                }
+            }
+        }
+    }
+}
+"""OpenAPI for the ``format=csv`` variant, merged into the JSON 200 response."""
+
 UNIT_COLUMNS = [
     "code",
     "name",
@@ -142,6 +156,7 @@ def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
     "/units",
     response={200: UnitPage, 404: ErrorOut, 422: ErrorOut},
     summary="Lista enheter",
+    openapi_extra=CSV_RESPONSE,
     description=(
         "Riket, sjukvårdsregioner, regioner/län och kommuner. "
         "`format=csv` ger alla träffar som CSV."
@@ -196,6 +211,7 @@ POPULATION_COLUMNS = ["year", "unit_code", "age_group", "sex", "population"]
     "/population",
     response={200: list[PopulationRowOut], 404: ErrorOut, 422: ErrorOut},
     summary="Befolkning",
+    openapi_extra=CSV_RESPONSE,
     description=(
         "Folkmängd 31 december för en enhet. Högre nivåer summeras från kommuner eller län. "
         "Utan `year`: totalen för varje tillgängligt år."
