@@ -87,3 +87,22 @@ def test_organisation_saved_in_admin_is_audited(staff_client: Client, root: User
     event = AuditEvent.objects.get(action="accounts.organisation.create")
     assert event.actor == root and event.target_id == str(org.pk)
     assert event.detail["via"] == "admin"
+
+
+def test_user_added_in_admin_is_audited(staff_client: Client, root: User) -> None:
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "username": "adminny",
+            "password1": "en-lång-och-ovanlig-fras-42",
+            "password2": "en-lång-och-ovanlig-fras-42",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user = User.objects.get(username="adminny")
+    assert AuditEvent.objects.filter(
+        action="accounts.user.create", actor=root, target_id=str(user.pk)
+    ).exists()

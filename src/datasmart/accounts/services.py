@@ -199,18 +199,23 @@ def create_user(
     except ValidationError as exc:
         raise AccountsError(_validation_message(exc)) from exc
     user.set_password(password)
-    with transaction.atomic():
-        user.save()
-        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
-        record_event(
-            "user.create",
-            actor=by,
-            organisation=organisation,
-            target=user,
-            detail={"username": user.username, "role": str(role)},
-            request=request,
-        )
-        _audit_membership(membership, by=by, request=request)
+    try:
+        with transaction.atomic():
+            user.save()
+            membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+            record_event(
+                "user.create",
+                actor=by,
+                organisation=organisation,
+                target=user,
+                detail={"username": user.username, "role": str(role)},
+                request=request,
+            )
+            _audit_membership(membership, by=by, request=request)
+    except IntegrityError as exc:  # created concurrently by someone else
+        raise AccountsError(
+            f"Användarnamnet {username!r} är upptaget / Username {username!r} is taken."
+        ) from exc
     return user
 
 
@@ -244,9 +249,15 @@ def add_membership(
             f"{user.username} är redan medlem i {organisation.name} / "
             f"{user.username} is already a member of {organisation.name}."
         )
-    with transaction.atomic():
-        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
-        _audit_membership(membership, by=by, request=request)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+            _audit_membership(membership, by=by, request=request)
+    except IntegrityError as exc:  # added concurrently
+        raise AccountsError(
+            f"{user.username} är redan medlem i {organisation.name} / "
+            f"{user.username} is already a member of {organisation.name}."
+        ) from exc
     forget_roles(user)
     return membership
 
