@@ -185,3 +185,14 @@ def test_revoking_someone_elses_token_from_the_page(viewer: User, analyst: User)
     assert response.status_code == 403
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_token_page_expiry_is_the_end_of_the_chosen_day(viewer: User) -> None:
+    client = Client()
+    client.force_login(viewer)
+    day = timezone.localdate() + dt.timedelta(days=10)
+    client.post(reverse("accounts:tokens"), {"name": "tio dagar", "expires_on": day.isoformat()})
+    expires = timezone.localtime(viewer.api_tokens.get().expires_at)
+    assert expires.date() == day and expires.hour == 23
+    past = client.post(reverse("accounts:tokens"), {"name": "igår", "expires_on": "2001-01-01"})
+    assert "Datumet får inte ligga i det förflutna." in past.content.decode()

@@ -55,12 +55,11 @@ class TokenCreateForm(forms.Form):
         return value
 
     def expires_at(self) -> dt.datetime | None:
-        """End of the chosen day (local time), or None."""
+        """The last moment of the chosen day (local time), or None."""
         value = self.cleaned_data.get("expires_on")
         if value is None:
             return None
-        next_day = dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min)
-        return timezone.make_aware(next_day)
+        return timezone.make_aware(dt.datetime.combine(value, dt.time.max))
 
 
 class AuditFilterForm(forms.Form):
