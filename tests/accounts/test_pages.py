@@ -171,3 +171,13 @@ def test_csv_cells_cannot_start_formulas() -> None:
     assert _csv_safe("=1+1") == "'=1+1"
     assert _csv_safe("-2") == "'-2"
     assert _csv_safe("ok") == "ok" and _csv_safe(None) == ""
+
+
+def test_pages_are_swedish_by_default_and_english_on_request(viewer: User) -> None:
+    assert "Logga in" in Client().get(LOGIN).content.decode()
+    client = Client()
+    client.cookies["django_language"] = "en"
+    html = client.get(LOGIN).content.decode()
+    assert "Sign in" in html and "Username" in html
+    failed = client.post(LOGIN, {"username": viewer.username, "password": "fel"})
+    assert "Wrong username or password" in failed.content.decode()
