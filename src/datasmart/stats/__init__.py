@@ -15,8 +15,11 @@ from datasmart.stats.funnels import (
     funnel_points,
     funnel_significance,
 )
+from datasmart.stats.inequality import SIIResult, sii
+from datasmart.stats.life_expectancy import LE_START_AGES, LifeExpectancyResult, life_expectancy
 from datasmart.stats.means import mean_ci, mean_ci_summary
 from datasmart.stats.proportions import proportion_ci
+from datasmart.stats.quantiles import quantile_groups
 from datasmart.stats.rates import poisson_limits, rate_ci
 from datasmart.stats.standardisation import (
     ESP2013,
@@ -33,10 +36,13 @@ __all__ = [
     "ESP2013",
     "ESP2013_AGEBANDS",
     "FUNNEL_LEVELS",
+    "LE_START_AGES",
     "POLARITIES",
     "DSRResult",
     "FunnelLimits",
     "ISRResult",
+    "LifeExpectancyResult",
+    "SIIResult",
     "SuppressionResult",
     "TrendResult",
     "compare",
@@ -46,12 +52,15 @@ __all__ = [
     "funnel_points",
     "funnel_significance",
     "isr",
+    "life_expectancy",
     "mean_ci",
     "mean_ci_summary",
     "poisson_limits",
     "poisson_trend",
     "proportion_ci",
     "proportion_trend",
+    "quantile_groups",
     "rate_ci",
+    "sii",
     "suppress",
 ]
