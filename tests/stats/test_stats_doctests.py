@@ -36,3 +36,21 @@ def test_public_names_documented():
             doc = obj.__doc__ or ""
             for section in ("Parameters", "Returns", "References", "Examples", ".. math::"):
                 assert section in doc, f"{name} docstring lacks {section}"
+
+
+def test_every_conformance_file_is_used(phe):
+    """Each CSV in the conformance folder is read by some statistics test."""
+    from pathlib import Path
+
+    from stats_support import conformance_dir
+
+    here = Path(__file__).parent
+    source = "".join(p.read_text(encoding="utf-8") for p in here.glob("test_stats_*.py"))
+    unused = [
+        p.name
+        for p in sorted(conformance_dir().glob("*.csv"))
+        if p.name not in source
+        # read through f"funnel_rate_limits_{name}_expected.csv"
+        and not (p.name.startswith("funnel_rate_limits_") and "funnel_rate_limits_{" in source)
+    ]
+    assert unused == []
