@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from datasmart.accounts.models import Organisation, Role, User
 
@@ -13,6 +14,14 @@ from .factories import OrganisationFactory, member, superuser
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Argon2 is deliberately slow; tests only need hashing to work, not to resist attack."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _swedish():  # type: ignore[no-untyped-def]
+    """Start every test in Swedish and restore afterwards: a request made in English
+    (LocaleMiddleware) leaves English active in the thread."""
+    with translation.override("sv"):
+        yield
 
 
 @pytest.fixture
