@@ -147,3 +147,16 @@ def test_anonymous_denial_is_audited_without_actor() -> None:
         require_permission(AnonymousUser(), Permission.VIEW_AUDIT)
     event = AuditEvent.objects.get(action="auth.permission_denied")
     assert event.actor is None and event.actor_username == ""
+
+
+def test_can_template_filter(org: Organisation) -> None:
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load accounts %}{% if user|can:"view_audit" %}ja{% else %}nej{% endif %}'
+    )
+    assert template.render(Context({"user": member(Role.ADMIN, org)})) == "ja"
+    assert template.render(Context({"user": member(Role.VIEWER, org)})) == "nej"
+    assert template.render(Context({"user": AnonymousUser()})) == "nej"
+    unknown = Template('{% load accounts %}{% if user|can:"fly" %}ja{% else %}nej{% endif %}')
+    assert unknown.render(Context({"user": superuser()})) == "nej"
