@@ -155,3 +155,21 @@ def test_series_figure() -> None:
     assert list(trace["y"]) == [100, 120, 130]
     lo, hi = fig["layout"]["yaxis"]["range"]
     assert lo <= 100 and hi >= 130 and lo >= 0
+
+
+@pytest.mark.parametrize(
+    ("peak", "limit", "positive_ticks"),
+    [
+        (46000, 50000, [25000, 50000]),
+        (600, 1000, [500, 1000]),
+        (10000, 20000, [10000, 20000]),
+        (12086, 20000, [10000, 20000]),
+        (3, 4, [2, 4]),
+    ],
+)
+def test_symmetric_axis(peak: int, limit: int, positive_ticks: list[int]) -> None:
+    got_limit, vals, text = charts.symmetric_axis(peak, ".,")
+    assert got_limit == limit >= peak
+    assert vals == [-t for t in reversed(positive_ticks)] + [0] + positive_ticks
+    assert text[0] == text[-1] == f"{limit:,}"
+    assert len(positive_ticks) <= 2

@@ -127,17 +127,20 @@ def choropleth_figure(
         zmin=math.log10(lo),
         zmax=math.log10(hi),
         marker={"line": {"color": "#FFFFFF", "width": 0.4}},
+        # bottom right, over the Baltic Sea east of Götaland, where the map is empty at
+        # any plot width
         colorbar={
-            "title": {"text": value_label, "side": "top"},
+            "title": {"text": value_label, "side": "top", "font": {"size": 13}},
             "tickvals": [math.log10(t) for t in ticks],
             "ticktext": [format_number(t, sep) for t in ticks],
-            "thickness": 14,
-            "len": 0.6,
+            "tickfont": {"size": 12},
+            "thickness": 12,
+            "len": 0.3,
             "x": 1.0,
             "xanchor": "right",
-            "y": 0.5,
+            "y": 0.02,
+            "yanchor": "bottom",
             "outlinewidth": 0,
-            "bgcolor": "rgba(255,255,255,0.85)",
         },
     )
     layout = _base_layout(
@@ -146,7 +149,6 @@ def choropleth_figure(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         dragmode=False,
         geo={
-            "domain": {"x": [0, 0.8], "y": [0, 1]},
             "visible": False,
             "projection": {"type": "mercator"},
             "lonaxis": {"range": list(SWEDEN_LON)},
@@ -185,17 +187,21 @@ def pyramid_rows(cells: Iterable[tuple[str | None, str | None, int]]) -> list[Py
     return [PyramidRow(age, v["1"], v["2"]) for age, v in rows.items()]
 
 
-def _symmetric_ticks(limit: int, sep: str) -> tuple[list[int], list[str]]:
-    """Tick positions on both sides of zero, labelled with absolute values."""
-    if limit <= 0:
-        return [0], ["0"]
-    raw = limit / 3
+def symmetric_axis(peak: int, sep: str) -> tuple[int, list[int], list[str]]:
+    """Axis half-width and ticks for a pyramid whose longest bar is ``peak``.
+
+    At most two labelled ticks a side (readable on a phone), with the axis ending on the
+    outer tick; labels are absolute values on both sides of zero.
+    """
+    if peak <= 0:
+        return 1, [0], ["0"]
+    raw = peak * 1.02 / 2
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    steps = int(limit // step)
+    steps = math.ceil(peak * 1.02 / step)
     pos = [round(step * i) for i in range(1, steps + 1)]
     vals = [-p for p in reversed(pos)] + [0] + pos
-    return vals, [format_number(abs(v), sep) for v in vals]
+    return pos[-1], vals, [format_number(abs(v), sep) for v in vals]
 
 
 def pyramid_figure(
@@ -256,15 +262,14 @@ def pyramid_figure(
                     ),
                 )
             )
-    limit = math.ceil(peak * 1.05) if peak else 1
-    tickvals, ticktext = _symmetric_ticks(limit, sep)
+    limit, tickvals, ticktext = symmetric_axis(peak, sep)
     many = len(ages) > 30
     layout = _base_layout(
         sep,
         barmode="overlay",
         bargap=0.0 if many else 0.08,
         height=max(420, min(900, 22 * len(ages) + 160)) if not many else 900,
-        margin={"l": 70, "r": 20, "t": 40, "b": 60},
+        margin={"l": 70, "r": 30, "t": 40, "b": 60},
         legend={
             "orientation": "h",
             "x": 0.5,
@@ -274,7 +279,7 @@ def pyramid_figure(
             "traceorder": "normal",
         },
         xaxis={
-            "range": [-limit, limit],
+            "range": [-limit * 1.04, limit * 1.04],  # room for the outer tick labels
             "tickvals": tickvals,
             "ticktext": ticktext,
             "title": {"text": _("Antal personer")},
@@ -282,6 +287,7 @@ def pyramid_figure(
             "zeroline": True,
             "zerolinecolor": "#595959",
             "fixedrange": True,
+            "automargin": True,
         },
         yaxis={
             "title": {"text": _("Ålder")},

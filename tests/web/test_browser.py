@@ -1,0 +1,272 @@
+"""End-to-end: Debian's chromium against a real server with the real reference data.
+
+pytest-django's ``live_server`` is not used: it flushes the test database after each test
+and would remove the session-loaded reference data other tests rely on. Instead a fixture
+builds its own SQLite database in a temporary folder, loads the data, creates a user and
+runs ``manage runserver`` in a subprocess. Screenshots go to ``screenshots/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "screenshots"
+USERNAME = "webtest"
+PASSWORD = "korrekt-hast-batteri-42"  # throwaway user in a temporary database
+LOAD = (
+    "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'datasmart.config.settings';"
+    " django.setup(); from datasmart.geo.loaders import load_reference_data;"
+    " load_reference_data()"
+)
+
+if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the machine
+    pytest.skip("Debian chromium is not installed", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("web-browser")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "DATASMART_VAR_DIR": str(tmp),
+        "DJANGO_SUPERUSER_USERNAME": USERNAME,
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+        "DJANGO_SUPERUSER_EMAIL": "webtest@example.org",
+        "PYTHONUNBUFFERED": "1",
+    }
+    manage = [sys.executable, "-m", "datasmart.manage"]
+    for cmd in (
+        [*manage, "migrate", "--noinput", "-v0"],
+        [sys.executable, "-c", LOAD],
+        [*manage, "createsuperuser", "--noinput"],
+    ):
+        subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=300)  # noqa: S603
+    port = _free_port()
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/static/web/site.css", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((tmp / "server.log").read_text()) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):  # type: ignore[no-untyped-def]
+    """A Swedish-speaking page that records errors and any request leaving the server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    pg = context.new_page()
+    pg.problems = []  # type: ignore[attr-defined]
+    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
+    pg.on(
+        "console",
+        lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    pg.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((server, "data:", "blob:"))
+            else pg.problems.append(f"external request: {r.url}")
+        ),
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    yield pg
+    context.close()
+
+
+def _shot(pg, name: str, *, full: bool = True) -> None:  # type: ignore[no-untyped-def]
+    pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full)
+
+
+def _wait_chart(pg, selector: str) -> None:  # type: ignore[no-untyped-def]
+    pg.wait_for_selector(f"{selector}[data-drawn='true']", timeout=30_000)
+
+
+def test_map_click_opens_kommun_page(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + "/")
+    _wait_chart(page, "#map")
+    paths = page.locator("#map path.choroplethlocation")
+    assert paths.count() == 290
+    _shot(page, "start", full=False)
+    # Kiruna, the largest kommun, has a big solid shape: its bounding-box centre is inside
+    index = page.evaluate(
+        "() => JSON.parse(document.getElementById('map-figure').textContent)"
+        ".data[0].locations.indexOf('2584')"
+    )
+    box = paths.nth(index).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
+    assert "Kiruna" in (page.locator(".hoverlayer").text_content() or "")
+    with page.expect_navigation():
+        page.mouse.click(x, y)
+    assert page.url == server + "/enhet/2584/"
+    assert page.locator("h1").inner_text() == "Kiruna"
+    _wait_chart(page, "#pyramid")
+    _wait_chart(page, "#series")
+    assert page.locator("#pyramid .bars path").count() > 20
+    _shot(page, "kommun")
+    assert page.problems == []
+
+
+def test_region_level_switch_and_table_sort(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + "/")
+    _wait_chart(page, "#map")
+    page.get_by_role("link", name="Regioner/län").click()
+    page.wait_for_url(re.compile(r".*level=region.*"))
+    _wait_chart(page, "#map")
+    assert page.locator("#map path.choroplethlocation").count() == 21
+    page.get_by_label("År").select_option("1968")
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(re.compile(r".*year=1968.*"))
+    _wait_chart(page, "#map")
+    _shot(page, "start-regions-1968", full=False)
+    # sorting by name swaps the table in place (htmx) and keeps the map
+    page.locator("#sort-name").click()
+    page.wait_for_selector("th[aria-sort='ascending'] #sort-name")
+    first = page.locator("#map-table tbody tr").first.locator("th").inner_text()
+    assert first == "Blekinge"
+    assert page.locator("#map[data-drawn='true']").count() == 1
+    assert page.problems == []
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [("12", "region"), ("sodra", "sjukvardsregion"), ("00", "nation"), ("13", "region-split")],
+)
+def test_unit_pages_draw(page, server, code: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/enhet/{code}/")
+    _wait_chart(page, "#pyramid")
+    _wait_chart(page, "#series")
+    # the breadcrumb links up; the table alternative opens with the keyboard
+    assert page.locator("nav.breadcrumb a[aria-current='page']").count() == 1
+    summary = page.locator("details summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("details").first.get_attribute("open") is not None
+    _shot(page, name)
+    assert page.problems == []
+
+
+def test_search_live_and_without_js(page, server, browser) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + "/sok/")
+    page.get_by_label("Namn eller kod").fill("örebro")
+    page.wait_for_selector("#search-results a[href='/enhet/1880/']")
+    assert page.locator("#search-results a[href='/enhet/18/']").count() == 1
+    assert "q=%C3%B6rebro" in page.url or "q=örebro" in page.url
+    _shot(page, "search")
+    assert page.problems == []
+    # the header form works without JavaScript
+    ctx = browser.new_context(java_script_enabled=False, locale="sv-SE")
+    nojs = ctx.new_page()
+    nojs.goto(server + "/")
+    nojs.locator("#header-q").fill("MALMÖ")
+    nojs.locator("#header-q").press("Enter")
+    nojs.wait_for_url(re.compile(r".*/sok/\?q=.*"))
+    nojs.get_by_role("link", name="Malmö", exact=True).click()
+    nojs.wait_for_url(re.compile(r".*/enhet/1280/$"))
+    ctx.close()
+
+
+def test_english_switch(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + "/enhet/1280/")
+    page.get_by_role("button", name="In English").click()
+    page.wait_for_url(server + "/enhet/1280/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Key figures").count() == 1
+    _wait_chart(page, "#pyramid")
+    _shot(page, "kommun-english")
+    page.goto(server + "/")
+    _wait_chart(page, "#map")
+    _shot(page, "start-english", full=False)
+    page.get_by_role("button", name="På svenska").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert page.problems == []
+
+
+def test_sign_in_and_out(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + "/")
+    page.get_by_role("link", name="Logga in").click()
+    page.get_by_label("Användarnamn").fill(USERNAME)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+    logout = page.get_by_role("button", name=f"Logga ut {USERNAME}")
+    assert logout.count() == 1
+    _shot(page, "signed-in", full=False)
+    logout.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="Logga in").count() == 1
+    assert page.problems == []
+
+
+def test_keyboard_skip_link_and_focus(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.className")
+    assert "skip-link" in focused
+    _shot(page, "skip-link-focus", full=False)
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
