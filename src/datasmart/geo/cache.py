@@ -8,6 +8,7 @@ Memcached in production (``CACHE_URL``), so app processes stay stateless.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -45,7 +46,10 @@ def forget_data_version() -> None:
 
 def cached(namespace: str, parts: tuple[object, ...], compute: Callable[[], T]) -> T:
     """Return the cached value for ``parts`` under the current data version, computing once."""
-    key = f"datasmart:geo:{namespace}:{data_version()}:" + ":".join(map(str, parts))
+    # Hash the parts: URLs and user input may hold characters or lengths that memcached
+    # (and Django's key check) refuse.
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+    key = f"datasmart:geo:{namespace}:{data_version()}:{digest}"
     value = cache.get(key)
     if value is None:
         value = compute()
