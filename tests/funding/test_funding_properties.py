@@ -1,0 +1,123 @@
+"""Property tests: exact sums, no negatives, monotone in population, order independent."""
+
+from __future__ import annotations
+
+import numpy as np
+from funding_support import oracle
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from datasmart.funding.allocation import (
+    allocate_many,
+    allocate_post,
+    largest_remainder,
+)
+from datasmart.funding.keys import FixedPlusPopulation, PopulationShare
+
+MAX_TOTAL = 10**11
+MAX_POP = 10**7
+
+populations = st.lists(st.integers(0, MAX_POP), min_size=1, max_size=40).filter(
+    lambda p: sum(p) > 0
+)
+totals = st.integers(0, MAX_TOTAL)
+
+
+def codes_for(n: int) -> list[str]:
+    return [f"{(i * 37) % 1000:04d}" for i in range(n)]  # distinct, not in sorted order
+
+
+@settings(max_examples=200, deadline=None)
+@given(total=totals, pops=populations)
+def test_exact_sum_no_negatives_and_matches_oracle(total, pops):
+    codes = codes_for(len(pops))
+    out = largest_remainder(total, np.array(pops), codes)
+    assert int(out.sum()) == total
+    assert (out >= 0).all()
+    assert out.tolist() == oracle(total, pops, codes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(total=totals, pops=populations)
+def test_larger_population_never_gets_less(total, pops):
+    codes = codes_for(len(pops))
+    out = allocate_post(total, PopulationShare(), codes, dict(zip(codes, pops, strict=True)))
+    for i, ci in enumerate(codes):
+        for j, cj in enumerate(codes):
+            if pops[i] > pops[j]:
+                assert out[ci] >= out[cj]
+            if pops[i] == 0:
+                assert out[ci] == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(total=totals, pops=populations, data=st.data())
+def test_independent_of_input_order(total, pops, data):
+    codes = codes_for(len(pops))
+    perm = data.draw(st.permutations(range(len(pops))))
+    pop = dict(zip(codes, pops, strict=True))
+    a = allocate_post(total, PopulationShare(), codes, pop)
+    b = allocate_post(total, PopulationShare(), [codes[i] for i in perm], pop)
+    assert a == b
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    fixed=st.integers(0, 10**8),
+    extra=st.integers(0, MAX_TOTAL),
+    pops=populations,
+)
+def test_fixed_plus_population_floor_and_sum(fixed, extra, pops):
+    codes = codes_for(len(pops))
+    amount = fixed * len(pops) + extra
+    out = allocate_post(
+        amount, FixedPlusPopulation(fixed), codes, dict(zip(codes, pops, strict=True))
+    )
+    assert sum(out.values()) == amount
+    assert min(out.values()) >= fixed
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    total=totals,
+    matrix=st.integers(1, 8).flatmap(
+        lambda n: st.lists(
+            st.lists(st.integers(0, MAX_POP), min_size=n, max_size=n).filter(lambda r: sum(r) > 0),
+            min_size=1,
+            max_size=6,
+        )
+    ),
+)
+def test_allocate_many_equals_row_by_row(total, matrix):
+    w = np.array(matrix, dtype=np.int64)
+    codes = codes_for(w.shape[1])
+    out = allocate_many(total, w, codes)
+    assert (out.sum(axis=1) == total).all()
+    for v in range(w.shape[0]):
+        assert out[v].tolist() == oracle(total, matrix[v], codes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    total=st.integers(0, 10**18),
+    weights=st.lists(st.integers(0, 10**15), min_size=1, max_size=10).filter(lambda w: sum(w) > 0),
+)
+def test_huge_numbers_take_exact_path(total, weights):
+    codes = codes_for(len(weights))
+    out = largest_remainder(total, np.array(weights, dtype=np.int64), codes)
+    assert int(out.sum()) == total
+    assert out.tolist() == oracle(total, weights, codes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    total=st.integers(0, 10**9),
+    weights=st.lists(
+        st.floats(0, 1e6, allow_nan=False, allow_infinity=False), min_size=1, max_size=10
+    ).filter(lambda w: sum(w) > 0),
+)
+def test_float_weights_exact(total, weights):
+    codes = codes_for(len(weights))
+    out = largest_remainder(total, np.array(weights), codes)
+    assert int(out.sum()) == total
+    assert out.tolist() == oracle(total, weights, codes)
