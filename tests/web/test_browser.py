@@ -182,9 +182,13 @@ def test_region_level_switch_and_table_sort(page, server) -> None:  # type: igno
     page.wait_for_url(re.compile(r".*year=1968.*"))
     _wait_chart(page, "#map")
     _shot(page, "start-regions-1968", full=False)
-    # sorting by name swaps the table in place (htmx) and keeps the map
-    page.locator("#sort-name").click()
+    # sorting by name (keyboard) swaps the table in place (htmx), keeps the map and focus
+    page.locator("#sort-name").focus()
+    page.keyboard.press("Enter")
     page.wait_for_selector("th[aria-sort='ascending'] #sort-name")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id")
+    assert page.evaluate("() => document.activeElement.id") == "sort-name"
+    assert "sort=name" in page.url
     first = page.locator("#map-table tbody tr").first.locator("th").inner_text()
     assert first == "Blekinge"
     assert page.locator("#map[data-drawn='true']").count() == 1

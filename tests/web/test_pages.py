@@ -239,6 +239,14 @@ def test_search_htmx_partial(client: Client) -> None:
     html = _text(response)
     assert "<html" not in html
     assert 'href="/enhet/1281/">Lund</a>' in html
+    # going back in history, htmx asks for the whole page
+    response = client.get(
+        reverse("web:search"),
+        {"q": "lund"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in _text(response)
 
 
 # --- layout, language ------------------------------------------------------------------
