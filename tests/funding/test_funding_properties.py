@@ -121,3 +121,34 @@ def test_float_weights_exact(total, weights):
     out = largest_remainder(total, np.array(weights), codes)
     assert int(out.sum()) == total
     assert out.tolist() == oracle(total, weights, codes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    regime=st.sampled_from(["float-quota", "divmod", "stable-argsort", "python-ints"]),
+    data=st.data(),
+)
+def test_allocate_many_every_internal_path_is_exact(regime, data):
+    """Each internal path of allocate_many (chosen by magnitude) agrees with the oracle."""
+    total, min_w, max_w, min_n = {
+        "float-quota": (10**11, 0, 10**7, 1),  # amount < 2**50: float quotient + correction
+        "divmod": (2**52, 0, 1_000, 1),  # amount >= 2**50: exact numpy divmod
+        "stable-argsort": (3, 10**17, 2 * 10**17, 10),  # keys r*n would overflow int64
+        "python-ints": (10**12, 10**15, 10**16, 1),  # amount*w overflows: Python ints
+    }[regime]
+    n = data.draw(st.integers(min_n, 12))
+    row = st.lists(st.integers(min_w, max_w), min_size=n, max_size=n).filter(lambda r: sum(r) > 0)
+    matrix = data.draw(st.lists(row, min_size=1, max_size=4))
+    amount = data.draw(st.integers(0, total))
+    codes = codes_for(n)
+    out = allocate_many(amount, np.array(matrix, dtype=np.int64), codes)
+    for v, weights in enumerate(matrix):
+        assert out[v].tolist() == oracle(amount, weights, codes)
+
+
+def test_allocate_many_ties_in_every_path():
+    codes = ["c", "a", "d", "b"]
+    for amount, w in [(6, 10**18), (2**51 + 2, 3), (10**12 + 2, 10**16), (2, 5)]:
+        out = allocate_many(amount, np.full((2, 4), w, dtype=np.int64), codes)
+        expected = oracle(amount, [w] * 4, codes)
+        assert out.tolist() == [expected, expected]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from funding_support import LAN_CODES, METROPOLITAN, MSEK, made_up_age_frame, made_up_kommuner
+from funding_support import (
+    LAN_CODES,
+    METROPOLITAN,
+    MSEK,
+    made_up_age_frame,
+    made_up_kommuner,
+    oracle,
+)
 
 from datasmart.funding.allocation import (
     AllocationRow,
@@ -320,6 +327,16 @@ def test_rows_to_frame():
             lambda: allocate(posts_2020()[:1], POPULATIONS, accepted=set(), policy="redistribute"),
             "no recipient accepted",
         ),
+        (
+            lambda: allocate_post(100, PopulationShare(), ["01"], {"01": None}),
+            r"population\['01'\] is missing",
+        ),
+        (
+            lambda: allocate_post(
+                100, PopulationShare(), ["01"], pl.DataFrame({"code": ["01"], "population": [None]})
+            ),
+            "1 missing",
+        ),
         (lambda: PopulationShare(30, 25), "greater than age_max"),
         (lambda: FixedPlusPopulation(-1), "fixed_per_recipient = -1 is negative"),
         (lambda: FixedAmounts(1, {"01": -2}), "exceptions\\['01'\\] = -2 is negative"),
@@ -350,3 +367,22 @@ def test_keys_are_hashable_data():
         PopulationShare(0, 25),
         PopulationShare(),
     }
+
+
+@pytest.mark.parametrize(
+    ("amount", "weights"),
+    [
+        # found by search: the float quotient is one too high for some recipient ...
+        (
+            756_598_970_489_785,
+            [8903967, 1995155, 7582422, 9421131, 485968, 3651102, 6365129, 1054953],
+        ),
+        # ... and one too low here; the integer correction step must fix both
+        (907_934_950_299_621, [962, 413, 5326, 3242]),
+    ],
+)
+def test_allocate_many_corrects_float_quotients(amount, weights):
+    codes = [f"{i:02d}" for i in range(len(weights))]
+    out = allocate_many(amount, np.array([weights, weights[::-1]]), codes)
+    assert out[0].tolist() == oracle(amount, weights, codes)
+    assert out[1].tolist() == oracle(amount, weights[::-1], codes)

@@ -242,34 +242,73 @@ def allocate_many(amount: int, weights_matrix: npt.ArrayLike, codes: Sequence[st
     if n_var == 0:
         return np.zeros((0, n_rec), dtype=np.int64)
     ranks = _code_ranks(code_tuple)
-    fast = w.dtype == np.int64
-    if fast:
-        sums = w.sum(axis=1, dtype=object)
-        zero = [i for i, s in enumerate(sums) if s == 0]
-        if zero:
-            raise ValueError(
-                f"total weight is zero in variant {zero[0]}: cannot split {amount} kronor"
-            )
-        fast = max(sums) <= INT64_MAX and amount * int(w.max()) <= INT64_MAX
-    if not fast:
-        return np.stack(
-            [_hamilton(amount, w[v], ranks, f" in variant {v}") for v in range(n_var)]
-        ).reshape(n_var, n_rec)
-    perm = np.argsort(ranks)  # columns in ascending code order
-    wp = w[:, perm]
-    weight_sum = wp.sum(axis=1)[:, None]
-    prod = wp * np.int64(amount)
-    quota = prod // weight_sum
-    remainder = prod % weight_sum
+    if w.dtype != np.int64:
+        return _allocate_rows(amount, w, ranks)
+    w_max = int(w.max())
+    if w_max * n_rec <= INT64_MAX:
+        sums = w.sum(axis=1)
+        max_sum = int(sums.max())
+    else:  # the row sums themselves might overflow int64
+        sums_obj = w.sum(axis=1, dtype=object)
+        max_sum = max(int(v) for v in sums_obj)
+        sums = np.array([min(int(v), INT64_MAX) for v in sums_obj], dtype=np.int64)
+    zero = np.flatnonzero(sums == 0)
+    if zero.size:
+        raise ValueError(
+            f"total weight is zero in variant {int(zero[0])}: cannot split {amount} kronor"
+        )
+    if max_sum > INT64_MAX or amount * w_max + max_sum > INT64_MAX:
+        return _allocate_rows(amount, w, ranks)
+    return _hamilton_matrix(amount, w, sums, ranks, max_sum)
+
+
+def _allocate_rows(amount: int, w: np.ndarray, ranks: IntArray) -> IntArray:
+    """Exact row-by-row fallback of :func:`allocate_many`."""
+    rows = [_hamilton(amount, w[v], ranks, f" in variant {v}") for v in range(w.shape[0])]
+    return np.stack(rows).reshape(w.shape)
+
+
+def _hamilton_matrix(
+    amount: int, w: IntArray, sums: IntArray, ranks: IntArray, max_sum: int
+) -> IntArray:
+    """Vectorised Hamilton method; the caller guarantees ``amount*max(w) + max(W)`` fits.
+
+    Quotients come from a float division corrected to the exact integer quotient (one
+    step suffices while ``amount < 2**50``); the kronor left over go to the ``left``
+    largest keys ``remainder * n + (n - 1 - code_rank)``, which are unique, so a plain
+    sort and a threshold replace a stable per-row argsort.
+    """
+    n_rec = w.shape[1]
+    weight_sum = sums[:, None]
+    prod = w * np.int64(amount)
+    if amount < 2**50:
+        share = w.astype(np.float64)
+        share *= float(amount) / sums.astype(np.float64)[:, None]
+        quota = share.astype(np.int64)
+        remainder = prod - quota * weight_sum
+        if (remainder < 0).any() or (remainder >= weight_sum).any():
+            step = (remainder >= weight_sum).astype(np.int64) - (remainder < 0)
+            quota += step
+            remainder -= step * weight_sum
+    else:
+        quota, remainder = np.divmod(prod, weight_sum)
     left = amount - quota.sum(axis=1)
-    # Stable sort of -remainder within a row keeps code order among equal remainders.
-    order = np.argsort(-remainder, axis=1, kind="stable")
+    if not left.any():
+        return quota
+    tie = (n_rec - 1 - ranks)[None, :]
+    if max_sum * n_rec <= INT64_MAX:
+        key = remainder * np.int64(n_rec) + tie
+        ascending = np.sort(key, axis=1)
+        kth = np.take_along_axis(ascending, np.minimum(n_rec - left, n_rec - 1)[:, None], axis=1)
+        quota += (key >= kth) & (left[:, None] > 0)
+        return quota
+    # Keys would overflow: stable argsort in code order instead.
+    perm = np.argsort(ranks)
+    order = perm[np.argsort(-remainder[:, perm], axis=1, kind="stable")]
     place = np.empty_like(order)
     np.put_along_axis(place, order, np.broadcast_to(np.arange(n_rec), order.shape), axis=1)
     quota += place < left[:, None]
-    out = np.empty_like(quota)
-    out[:, perm] = quota
-    return out
+    return quota
 
 
 # --------------------------------------------------------------------------- population
@@ -313,6 +352,11 @@ def _population_weights(
         missing_cols = {"code", "population"} - set(population.columns)
         if missing_cols:
             raise ValueError(f"population frame lacks column(s) {sorted(missing_cols)}")
+        nulls = population["population"].null_count() + population["code"].null_count()
+        if nulls:
+            raise ValueError(
+                f"population frame has {nulls} missing (null) code/population value(s)"
+            )
         frame = population
         if band:
             assert isinstance(key, PopulationShare)
@@ -341,7 +385,7 @@ def _population_weights(
     for code in recipients:
         value = by_code.get(code, 0)
         if value is None:
-            value = 0
+            raise ValueError(f"population[{code!r}] is missing (None)")
         if isinstance(value, bool) or not isinstance(value, int | np.integer):
             raise TypeError(f"population[{code!r}] = {value!r} is not an integer")
         if value < 0:
