@@ -303,3 +303,23 @@ def test_language_switch_to_english(client: Client) -> None:
     assert _figure(html, "map-figure")["data"][0]["hovertemplate"].count("Population") == 1
     html = _text(client.get("/finns-inte/"))
     assert "Page not found" in html
+
+
+def test_swedish_even_for_english_browsers(client: Client) -> None:
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert 'lang="sv"' in response.content.decode()
+
+
+def test_forbidden_page_is_swedish(client: Client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    user = django_user_model.objects.create_user("plain", password="x" * 16)
+    client.force_login(user)
+    response = client.get("/konto/granskningslogg/")
+    assert response.status_code == 403
+    assert "Åtkomst nekad" in response.content.decode()
+
+
+def test_signed_in_nav_has_token_link(client: Client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+    user = django_user_model.objects.create_user("navuser", password="x" * 16)
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert "/konto/api-nycklar/" in html and "/konto/granskningslogg/" not in html
