@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "axes",
     "datasmart.geo",
     "datasmart.accounts",
+    "datasmart.indicators",
     "datasmart.web",
 ]
 
