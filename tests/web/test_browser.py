@@ -142,8 +142,20 @@ def _wait_chart(pg, selector: str) -> None:  # type: ignore[no-untyped-def]
     pg.wait_for_selector(f"{selector}[data-drawn='true']", timeout=30_000)
 
 
+def _sign_in(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("link", name="Logga in").click()
+    page.get_by_label("Användarnamn").fill(USERNAME)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+
+
 def test_map_click_opens_kommun_page(page, server) -> None:  # type: ignore[no-untyped-def]
+    """The issue's journey: sign in, open the map, click a kommun, see its page."""
     page.goto(server + "/")
+    _sign_in(page)
+    page.goto(server + "/")
+    assert page.get_by_role("button", name=f"Logga ut {USERNAME}").count() == 1
     _wait_chart(page, "#map")
     paths = page.locator("#map path.choroplethlocation")
     assert paths.count() == 290
@@ -166,6 +178,7 @@ def test_map_click_opens_kommun_page(page, server) -> None:  # type: ignore[no-u
     _wait_chart(page, "#pyramid")
     _wait_chart(page, "#series")
     assert page.locator("#pyramid .bars path").count() > 20
+    assert page.get_by_role("button", name=f"Logga ut {USERNAME}").count() == 1
     _shot(page, "kommun")
     assert page.problems == []
 
@@ -252,11 +265,7 @@ def test_english_switch(page, server) -> None:  # type: ignore[no-untyped-def]
 
 def test_sign_in_and_out(page, server) -> None:  # type: ignore[no-untyped-def]
     page.goto(server + "/")
-    page.get_by_role("link", name="Logga in").click()
-    page.get_by_label("Användarnamn").fill(USERNAME)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
+    _sign_in(page)
     logout = page.get_by_role("button", name=f"Logga ut {USERNAME}")
     assert logout.count() == 1
     _shot(page, "signed-in", full=False)
