@@ -217,7 +217,8 @@ def test_redistribute_policy_288_of_290():
         if r.recipient_code in REFUSING:
             assert by_key[(r.post, r.recipient_code)] == 0
         else:
-            assert by_key[(r.post, r.recipient_code)] >= r.amount_sek
+            # at most one krona less (Hamilton's "new states" paradox, see the docs)
+            assert by_key[(r.post, r.recipient_code)] >= r.amount_sek - 1
     # Same key among the accepting: equals allocating the post to them directly.
     keep = [c for c in KOMMUN_CODES if c not in REFUSING]
     direct = allocate_post(200 * MSEK, PopulationShare(), keep, KOMMUNER)
