@@ -338,6 +338,10 @@ def test_rows_to_frame():
             ),
             "1 missing",
         ),
+        (
+            lambda: largest_remainder(1, np.array([1, float("inf")], dtype=object), ["a", "b"]),
+            r"weights\[1\] is not finite",
+        ),
         (lambda: PopulationShare(30, 25), "greater than age_max"),
         (lambda: FixedPlusPopulation(-1), "fixed_per_recipient = -1 is negative"),
         (lambda: FixedAmounts(1, {"01": -2}), "exceptions\\['01'\\] = -2 is negative"),

@@ -147,6 +147,8 @@ def _exact_weights(weights: object, name: str, ndim: int) -> np.ndarray:
     for i, value in enumerate(flat_values):
         if isinstance(value, bool) or not isinstance(value, int | float | Fraction | np.number):
             raise TypeError(f"{_position(name, arr.shape, i)} = {value!r} is not a number")
+        if isinstance(value, float | np.floating) and not np.isfinite(value):
+            raise ValueError(f"{_position(name, arr.shape, i)} is not finite")
         frac = Fraction(value)  # type: ignore[arg-type]
         if frac < 0:
             raise ValueError(f"{_position(name, arr.shape, i)} = {value} is negative")
