@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "datasmart.geo",
     "datasmart.accounts",
     "datasmart.indicators",
+    "datasmart.funding",
     "datasmart.web",
 ]
 
