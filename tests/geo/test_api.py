@@ -119,4 +119,8 @@ def test_units_bad_parameters(client: Client, params: dict) -> None:
 def test_openapi_docs(client: Client) -> None:
     schema = client.get("/api/openapi.json").json()
     assert "/api/units" in schema["paths"] and "/api/population" in schema["paths"]
-    assert client.get("/api/docs").status_code == 200
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn." not in html and 'src="http' not in html

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "ninja",  # serves Swagger UI from the package (without it ninja links a CDN)
     "datasmart.geo",
     "datasmart.accounts",
     "datasmart.indicators",
