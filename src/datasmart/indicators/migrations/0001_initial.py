@@ -6,101 +6,370 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0002_population_fact_table'),
+        ("geo", "0002_population_fact_table"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=80, unique=True, verbose_name='kod')),
-                ('group', models.CharField(blank=True, help_text="Catalogue file stem, e.g. 'kolada'.", max_length=80, verbose_name='grupp')),
-                ('source_code', models.CharField(blank=True, help_text="The publisher's own id, e.g. Kolada KPI 'N15428' or ATC 'N06BA04'.", max_length=40, verbose_name='källans kod')),
-                ('title_sv', models.CharField(max_length=300, verbose_name='titel (svenska)')),
-                ('title_en', models.CharField(blank=True, max_length=300, verbose_name='titel (engelska)')),
-                ('definition_sv', models.TextField(blank=True, verbose_name='definition (svenska)')),
-                ('definition_en', models.TextField(blank=True, verbose_name='definition (engelska)')),
-                ('type', models.CharField(choices=[('proportion', 'Andel'), ('rate', 'Kvot (per invånare)'), ('mean', 'Medelvärde'), ('dsr', 'Åldersstandardiserad kvot'), ('count', 'Antal'), ('composite', 'Sammanvägt index'), ('value', 'Publicerat värde')], max_length=16, verbose_name='typ')),
-                ('multiplier', models.FloatField(default=1, help_text='100 for per cent, 100000 for per 100 000.', verbose_name='multiplikator')),
-                ('value_unit', models.CharField(blank=True, help_text="Display unit, e.g. '%', 'per 100 000'.", max_length=60, verbose_name='enhet')),
-                ('polarity', models.CharField(choices=[('higher_is_better', 'Högre är bättre'), ('lower_is_better', 'Lägre är bättre'), ('no_judgement', 'Ingen bedömning')], default='no_judgement', max_length=20, verbose_name='riktning')),
-                ('polarity_reason', models.TextField(blank=True, verbose_name='motivering för riktning')),
-                ('numerator_definition', models.TextField(blank=True, verbose_name='täljare')),
-                ('denominator_definition', models.TextField(blank=True, verbose_name='nämnare')),
-                ('numerator_population', models.JSONField(blank=True, help_text='E.g. {"age_min": 0, "age_max": 17, "sex": null}: numerator = that population.', null=True, verbose_name='täljare från befolkningen')),
-                ('denominator_population', models.JSONField(blank=True, help_text='E.g. {"age_min": 0, "age_max": 17, "sex": null}: denominator = that population.', null=True, verbose_name='nämnare från befolkningen')),
-                ('source', models.TextField(blank=True, verbose_name='källa')),
-                ('licence', models.CharField(blank=True, max_length=200, verbose_name='licens')),
-                ('attribution', models.CharField(blank=True, max_length=300, verbose_name='källhänvisning')),
-                ('levels', models.JSONField(default=list, help_text='Levels data is stored at.', verbose_name='nivåer')),
-                ('breakdowns', models.JSONField(blank=True, default=list, verbose_name='uppdelningar')),
-                ('age_groups', models.JSONField(blank=True, default=list, help_text="Allowed age groups ('' = all).", verbose_name='åldersgrupper')),
-                ('first_period', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='första år')),
-                ('last_period', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='sista år')),
-                ('value_min', models.FloatField(blank=True, null=True, verbose_name='lägsta värde')),
-                ('value_max', models.FloatField(blank=True, null=True, verbose_name='högsta värde')),
-                ('domain', models.CharField(blank=True, help_text="Composite-index domain, e.g. 'A'…'D'.", max_length=8, verbose_name='domän')),
-                ('quality_notes', models.TextField(blank=True, verbose_name='kvalitetsanmärkningar')),
-                ('ci_method', models.CharField(choices=[('wilson', 'Wilson (andelar)'), ('byar', 'Byar (Poisson, kvoter)'), ('dobson', 'Dobson (standardiserade kvoter)'), ('normal', 'Normalapproximation (medelvärden)'), ('none', 'Inget konfidensintervall')], default='none', max_length=16, verbose_name='KI-metod')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('catalogue_file', models.CharField(blank=True, max_length=200, verbose_name='katalogfil')),
-                ('locally_edited', models.BooleanField(default=False, help_text='Set by an admin edit; cleared when a newer catalogue version is synced.', verbose_name='ändrad i admin')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='uppdaterad')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=80, unique=True, verbose_name="kod")),
+                (
+                    "group",
+                    models.CharField(
+                        blank=True,
+                        help_text="Catalogue file stem, e.g. 'kolada'.",
+                        max_length=80,
+                        verbose_name="grupp",
+                    ),
+                ),
+                (
+                    "source_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="The publisher's own id, e.g. Kolada KPI 'N15428' or ATC 'N06BA04'.",
+                        max_length=40,
+                        verbose_name="källans kod",
+                    ),
+                ),
+                ("title_sv", models.CharField(max_length=300, verbose_name="titel (svenska)")),
+                (
+                    "title_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="titel (engelska)"),
+                ),
+                (
+                    "definition_sv",
+                    models.TextField(blank=True, verbose_name="definition (svenska)"),
+                ),
+                (
+                    "definition_en",
+                    models.TextField(blank=True, verbose_name="definition (engelska)"),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("proportion", "Andel"),
+                            ("rate", "Kvot (per invånare)"),
+                            ("mean", "Medelvärde"),
+                            ("dsr", "Åldersstandardiserad kvot"),
+                            ("count", "Antal"),
+                            ("composite", "Sammanvägt index"),
+                            ("value", "Publicerat värde"),
+                        ],
+                        max_length=16,
+                        verbose_name="typ",
+                    ),
+                ),
+                (
+                    "multiplier",
+                    models.FloatField(
+                        default=1,
+                        help_text="100 for per cent, 100000 for per 100 000.",
+                        verbose_name="multiplikator",
+                    ),
+                ),
+                (
+                    "value_unit",
+                    models.CharField(
+                        blank=True,
+                        help_text="Display unit, e.g. '%', 'per 100 000'.",
+                        max_length=60,
+                        verbose_name="enhet",
+                    ),
+                ),
+                (
+                    "polarity",
+                    models.CharField(
+                        choices=[
+                            ("higher_is_better", "Högre är bättre"),
+                            ("lower_is_better", "Lägre är bättre"),
+                            ("no_judgement", "Ingen bedömning"),
+                        ],
+                        default="no_judgement",
+                        max_length=20,
+                        verbose_name="riktning",
+                    ),
+                ),
+                (
+                    "polarity_reason",
+                    models.TextField(blank=True, verbose_name="motivering för riktning"),
+                ),
+                ("numerator_definition", models.TextField(blank=True, verbose_name="täljare")),
+                ("denominator_definition", models.TextField(blank=True, verbose_name="nämnare")),
+                (
+                    "numerator_population",
+                    models.JSONField(
+                        blank=True,
+                        help_text='E.g. {"age_min": 0, "age_max": 17, "sex": null}: numerator = that population.',
+                        null=True,
+                        verbose_name="täljare från befolkningen",
+                    ),
+                ),
+                (
+                    "denominator_population",
+                    models.JSONField(
+                        blank=True,
+                        help_text='E.g. {"age_min": 0, "age_max": 17, "sex": null}: denominator = that population.',
+                        null=True,
+                        verbose_name="nämnare från befolkningen",
+                    ),
+                ),
+                ("source", models.TextField(blank=True, verbose_name="källa")),
+                ("licence", models.CharField(blank=True, max_length=200, verbose_name="licens")),
+                (
+                    "attribution",
+                    models.CharField(blank=True, max_length=300, verbose_name="källhänvisning"),
+                ),
+                (
+                    "levels",
+                    models.JSONField(
+                        default=list, help_text="Levels data is stored at.", verbose_name="nivåer"
+                    ),
+                ),
+                (
+                    "breakdowns",
+                    models.JSONField(blank=True, default=list, verbose_name="uppdelningar"),
+                ),
+                (
+                    "age_groups",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Allowed age groups ('' = all).",
+                        verbose_name="åldersgrupper",
+                    ),
+                ),
+                (
+                    "first_period",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="första år"
+                    ),
+                ),
+                (
+                    "last_period",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="sista år"
+                    ),
+                ),
+                (
+                    "value_min",
+                    models.FloatField(blank=True, null=True, verbose_name="lägsta värde"),
+                ),
+                (
+                    "value_max",
+                    models.FloatField(blank=True, null=True, verbose_name="högsta värde"),
+                ),
+                (
+                    "domain",
+                    models.CharField(
+                        blank=True,
+                        help_text="Composite-index domain, e.g. 'A'…'D'.",
+                        max_length=8,
+                        verbose_name="domän",
+                    ),
+                ),
+                (
+                    "quality_notes",
+                    models.TextField(blank=True, verbose_name="kvalitetsanmärkningar"),
+                ),
+                (
+                    "ci_method",
+                    models.CharField(
+                        choices=[
+                            ("wilson", "Wilson (andelar)"),
+                            ("byar", "Byar (Poisson, kvoter)"),
+                            ("dobson", "Dobson (standardiserade kvoter)"),
+                            ("normal", "Normalapproximation (medelvärden)"),
+                            ("none", "Inget konfidensintervall"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="KI-metod",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                (
+                    "catalogue_file",
+                    models.CharField(blank=True, max_length=200, verbose_name="katalogfil"),
+                ),
+                (
+                    "locally_edited",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Set by an admin edit; cleared when a newer catalogue version is synced.",
+                        verbose_name="ändrad i admin",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="uppdaterad")),
             ],
             options={
-                'verbose_name': 'indikator',
-                'verbose_name_plural': 'indikatorer',
-                'ordering': ['code'],
+                "verbose_name": "indikator",
+                "verbose_name_plural": "indikatorer",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ImportBatch',
+            name="ImportBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator_codes', models.CharField(help_text='Sorted, comma-separated codes: the set the re-import check compares.', max_length=2000, verbose_name='indikatorer')),
-                ('actor_username', models.CharField(blank=True, max_length=150, verbose_name='användarnamn')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='tidpunkt')),
-                ('file_name', models.CharField(max_length=300, verbose_name='fil')),
-                ('sha256', models.CharField(db_index=True, max_length=64, verbose_name='SHA-256')),
-                ('row_count', models.PositiveIntegerField(verbose_name='rader')),
-                ('kind', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'Excel (xlsx)'), ('reference', 'Referensdata')], max_length=16, verbose_name='typ')),
-                ('dataset', models.CharField(blank=True, help_text='Reference dataset name, if any.', max_length=80, verbose_name='datamängd')),
-                ('user', models.ForeignKey(blank=True, help_text='Empty for system loads (CLI, reference data).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='indicator_imports', to=settings.AUTH_USER_MODEL)),
-                ('indicators', models.ManyToManyField(related_name='batches', to='indicators.indicator')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "indicator_codes",
+                    models.CharField(
+                        help_text="Sorted, comma-separated codes: the set the re-import check compares.",
+                        max_length=2000,
+                        verbose_name="indikatorer",
+                    ),
+                ),
+                (
+                    "actor_username",
+                    models.CharField(blank=True, max_length=150, verbose_name="användarnamn"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="tidpunkt"),
+                ),
+                ("file_name", models.CharField(max_length=300, verbose_name="fil")),
+                ("sha256", models.CharField(db_index=True, max_length=64, verbose_name="SHA-256")),
+                ("row_count", models.PositiveIntegerField(verbose_name="rader")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("csv", "CSV"),
+                            ("xlsx", "Excel (xlsx)"),
+                            ("reference", "Referensdata"),
+                        ],
+                        max_length=16,
+                        verbose_name="typ",
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.CharField(
+                        blank=True,
+                        help_text="Reference dataset name, if any.",
+                        max_length=80,
+                        verbose_name="datamängd",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for system loads (CLI, reference data).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="indicator_imports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "indicators",
+                    models.ManyToManyField(related_name="batches", to="indicators.indicator"),
+                ),
             ],
             options={
-                'verbose_name': 'inläsning',
-                'verbose_name_plural': 'inläsningar',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "inläsning",
+                "verbose_name_plural": "inläsningar",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.PositiveSmallIntegerField(verbose_name='år')),
-                ('sex', models.CharField(choices=[('T', 'Totalt'), ('1', 'Män'), ('2', 'Kvinnor')], default='T', max_length=1, verbose_name='kön')),
-                ('age_group', models.CharField(blank=True, default='', max_length=16, verbose_name='åldersgrupp')),
-                ('numerator', models.FloatField(blank=True, null=True, verbose_name='täljare')),
-                ('denominator', models.FloatField(blank=True, null=True, verbose_name='nämnare')),
-                ('value', models.FloatField(blank=True, null=True, verbose_name='värde')),
-                ('status', models.CharField(choices=[('ok', 'Värde'), ('missing', 'Uppgift saknas'), ('suppressed_at_source', 'Sekretess hos källan'), ('not_applicable', 'Ej tillämpligt')], default='ok', max_length=24, verbose_name='status')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='indicators.importbatch')),
-                ('indicator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='indicators.indicator')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='geo.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.PositiveSmallIntegerField(verbose_name="år")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("T", "Totalt"), ("1", "Män"), ("2", "Kvinnor")],
+                        default="T",
+                        max_length=1,
+                        verbose_name="kön",
+                    ),
+                ),
+                (
+                    "age_group",
+                    models.CharField(
+                        blank=True, default="", max_length=16, verbose_name="åldersgrupp"
+                    ),
+                ),
+                ("numerator", models.FloatField(blank=True, null=True, verbose_name="täljare")),
+                ("denominator", models.FloatField(blank=True, null=True, verbose_name="nämnare")),
+                ("value", models.FloatField(blank=True, null=True, verbose_name="värde")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ok", "Värde"),
+                            ("missing", "Uppgift saknas"),
+                            ("suppressed_at_source", "Sekretess hos källan"),
+                            ("not_applicable", "Ej tillämpligt"),
+                        ],
+                        default="ok",
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="indicators.importbatch",
+                    ),
+                ),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="indicators.indicator",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="geo.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'observation',
-                'verbose_name_plural': 'observationer',
-                'ordering': ['indicator', 'period', 'unit', 'sex', 'age_group'],
-                'indexes': [models.Index(fields=['unit', 'period'], name='observation_unit_period_idx')],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'unit', 'period', 'sex', 'age_group'), name='uniq_observation_cell')],
+                "verbose_name": "observation",
+                "verbose_name_plural": "observationer",
+                "ordering": ["indicator", "period", "unit", "sex", "age_group"],
+                "indexes": [
+                    models.Index(fields=["unit", "period"], name="observation_unit_period_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("indicator", "unit", "period", "sex", "age_group"),
+                        name="uniq_observation_cell",
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,428 @@
+"""REST endpoints for the indicator catalogue, observations and import history.
+
+Mount with ``api.add_router("/", "datasmart.indicators.api.router")``. Paths:
+
+- ``GET /indicators`` — the catalogue; ``GET /indicators/{code}`` — one definition;
+- ``GET /indicators/{code}/observations`` — figures (JSON pages or ``format=csv``);
+- ``GET /indicator-imports`` — import history; ``POST /indicator-imports`` — upload a
+  CSV/Excel file (``IMPORT_DATA``; 201 imported, 200 already imported, 422 problems).
+
+Reading needs ``VIEW_INDICATORS`` (every member has it; anonymous callers get 401, unless
+the permission is ever made public in ``accounts.permissions``). Authentication: bearer API
+token or signed-in session, as in the accounts API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from datasmart.accounts.api_auth import api_token_auth, session_auth, token_or_session
+from datasmart.accounts.permissions import Permission, has_permission
+from datasmart.api.responses import ErrorOut, OutputFormat, csv_response, page_envelope
+from datasmart.geo.services import GeoError
+from datasmart.geo.validation import DataLoadError
+
+from . import services
+from .models import (
+    CiMethod,
+    ImportBatch,
+    Indicator,
+    IndicatorType,
+    Observation,
+    ObservationSex,
+    ObservationStatus,
+    Polarity,
+)
+
+router = Router(tags=["indikatorer"])
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _anonymous(request: HttpRequest) -> Any:
+    """Last in the auth chain: lets the permission check decide (401 for anonymous)."""
+    return AnonymousUser()
+
+
+optional_auth: list[Any] = [api_token_auth, session_auth, _anonymous]
+
+
+def _require_view(request: HttpRequest) -> None:
+    user = request.auth  # type: ignore[attr-defined]
+    if has_permission(user, Permission.VIEW_INDICATORS):
+        return
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "Logga in eller använd en API-nyckel / Sign in or use an API token")
+    raise HttpError(403, "Du saknar behörighet för detta. / Permission denied.")
+
+
+class PopulationSpecOut(Schema):
+    age_min: int
+    age_max: int | None
+    sex: str | None
+
+
+class IndicatorOut(Schema):
+    code: str = Field(description="Indikatorns kod (slug), t.ex. 'self-harm-inpatients'")
+    group: str = Field(description="Katalogfilens namn, t.ex. 'kolada_barn_unga'")
+    source_code: str = Field(description="Källans egen kod, t.ex. Kolada-id eller ATC-kod")
+    title_sv: str
+    title_en: str
+    type: IndicatorType
+    multiplier: float
+    value_unit: str
+    polarity: Polarity
+    levels: list[str] = Field(description="Nivåer där data lagras")
+    breakdowns: list[str]
+    first_period: int | None
+    last_period: int | None
+    attribution: str
+    version: int
+
+
+class IndicatorDetailOut(IndicatorOut):
+    definition_sv: str
+    definition_en: str
+    polarity_reason: str
+    numerator_definition: str
+    denominator_definition: str
+    numerator_population: PopulationSpecOut | None
+    denominator_population: PopulationSpecOut | None
+    age_groups: list[str]
+    value_min: float | None
+    value_max: float | None
+    source: str
+    licence: str
+    domain: str
+    quality_notes: str
+    ci_method: CiMethod
+    locally_edited: bool
+    updated_at: dt.datetime
+    observation_count: int
+    periods: list[int] = Field(description="År som har observationer")
+
+
+class IndicatorFilters(Schema):
+    group: str | None = Field(None, max_length=80)
+    type: IndicatorType | None = None
+    level: str | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
+
+
+class ObservationOut(Schema):
+    indicator: str
+    unit_code: str
+    unit_name: str
+    period: int
+    sex: ObservationSex = Field(description="T = båda, 1 = män, 2 = kvinnor")
+    age_group: str = Field(description="Tom = alla åldrar")
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    status: ObservationStatus
+    batch_id: int
+
+
+class ObservationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    items: list[ObservationOut]
+
+
+class ObservationFilters(Schema):
+    unit: str | None = Field(None, max_length=32, description="Enhetens kod")
+    level: str | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
+    period: int | None = Field(None, ge=1900, le=2100)
+    period_from: int | None = Field(None, ge=1900, le=2100)
+    period_to: int | None = Field(None, ge=1900, le=2100)
+    sex: ObservationSex | None = None
+    age_group: str | None = Field(None, max_length=16, description="Tom sträng = alla åldrar")
+    status: ObservationStatus | None = None
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+    format: OutputFormat = OutputFormat.json
+
+
+class BatchOut(Schema):
+    id: int
+    created_at: dt.datetime
+    file_name: str
+    sha256: str
+    row_count: int
+    kind: str
+    dataset: str
+    actor_username: str
+    indicators: list[str]
+
+
+class BatchFilters(Schema):
+    indicator: str | None = Field(None, max_length=80)
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0)
+
+
+class BatchPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    items: list[BatchOut]
+
+
+class ImportOut(Schema):
+    created: bool = Field(description="False: filen var redan inläst, inget ändrades")
+    message: str
+    batch: BatchOut
+
+
+class ProblemOut(Schema):
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+class ImportErrorOut(Schema):
+    detail: str
+    problems: list[ProblemOut]
+
+
+OBSERVATION_COLUMNS = [
+    "indicator",
+    "unit_code",
+    "unit_name",
+    "period",
+    "sex",
+    "age_group",
+    "numerator",
+    "denominator",
+    "value",
+    "status",
+    "batch_id",
+]
+
+
+def _indicator_dict(ind: Indicator) -> dict[str, Any]:
+    return {
+        f: getattr(ind, f)
+        for f in (
+            "code",
+            "group",
+            "source_code",
+            "title_sv",
+            "title_en",
+            "type",
+            "multiplier",
+            "value_unit",
+            "polarity",
+            "levels",
+            "breakdowns",
+            "first_period",
+            "last_period",
+            "attribution",
+            "version",
+        )
+    }
+
+
+def _observation_dict(obs: Observation, code: str) -> dict[str, Any]:
+    return {
+        "indicator": code,
+        "unit_code": obs.unit.code,
+        "unit_name": obs.unit.name,
+        "period": obs.period,
+        "sex": obs.sex,
+        "age_group": obs.age_group,
+        "numerator": obs.numerator,
+        "denominator": obs.denominator,
+        "value": obs.value,
+        "status": obs.status,
+        "batch_id": obs.batch_id,
+    }
+
+
+def _batch_dict(batch: ImportBatch) -> dict[str, Any]:
+    return {
+        "id": batch.pk,
+        "created_at": batch.created_at,
+        "file_name": batch.file_name,
+        "sha256": batch.sha256,
+        "row_count": batch.row_count,
+        "kind": batch.kind,
+        "dataset": batch.dataset,
+        "actor_username": batch.actor_username,
+        "indicators": [c for c in batch.indicator_codes.split(",") if c],
+    }
+
+
+def _get(code: str) -> Indicator:
+    try:
+        return services.get_indicator(code)
+    except services.IndicatorNotFound as exc:
+        raise HttpError(404, str(exc)) from exc
+
+
+@router.get(
+    "/indicators",
+    response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    auth=optional_auth,
+    summary="Indikatorkatalogen",
+)
+def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> Any:
+    _require_view(request)
+    try:
+        items = services.list_indicators(
+            group=filters.group, type=filters.type, level=filters.level
+        )
+    except GeoError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return [_indicator_dict(i) for i in items]
+
+
+@router.get(
+    "/indicators/{code}",
+    response={200: IndicatorDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=optional_auth,
+    summary="En indikator",
+)
+def indicator_detail(request: HttpRequest, code: str) -> Any:
+    _require_view(request)
+    ind = _get(code)
+    periods = sorted(set(ind.observations.values_list("period", flat=True).distinct().order_by()))
+    extra = {
+        f: getattr(ind, f)
+        for f in (
+            "definition_sv",
+            "definition_en",
+            "polarity_reason",
+            "numerator_definition",
+            "denominator_definition",
+            "numerator_population",
+            "denominator_population",
+            "age_groups",
+            "value_min",
+            "value_max",
+            "source",
+            "licence",
+            "domain",
+            "quality_notes",
+            "ci_method",
+            "locally_edited",
+            "updated_at",
+        )
+    }
+    return {
+        **_indicator_dict(ind),
+        **extra,
+        "observation_count": ind.observations.count(),
+        "periods": periods,
+    }
+
+
+@router.get(
+    "/indicators/{code}/observations",
+    response={200: ObservationPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=optional_auth,
+    summary="Observationer för en indikator",
+    description="JSON sidvis, eller alla rader som CSV med `format=csv`.",
+)
+def indicator_observations(
+    request: HttpRequest, code: str, filters: Query[ObservationFilters]
+) -> Any:
+    _require_view(request)
+    ind = _get(code)
+    try:
+        qs = services.observations(
+            ind,
+            unit=filters.unit,
+            level=filters.level,
+            period=filters.period,
+            period_from=filters.period_from,
+            period_to=filters.period_to,
+            sex=filters.sex,
+            age_group=filters.age_group,
+            status=filters.status,
+        )
+    except GeoError as exc:
+        status = 404 if exc.__class__.__name__ == "UnitNotFound" else 422
+        raise HttpError(status, str(exc)) from exc
+    if filters.format == OutputFormat.csv:
+        rows = (_observation_dict(o, ind.code) for o in qs.iterator(chunk_size=2000))
+        return csv_response(rows, OBSERVATION_COLUMNS, f"{ind.code}.csv")
+    count = qs.count()
+    items = [
+        _observation_dict(o, ind.code) for o in qs[filters.offset : filters.offset + filters.limit]
+    ]
+    return page_envelope(request, items, count=count, limit=filters.limit, offset=filters.offset)
+
+
+@router.get(
+    "/indicator-imports",
+    response={200: BatchPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=optional_auth,
+    summary="Inläsningshistorik",
+)
+def import_history(request: HttpRequest, filters: Query[BatchFilters]) -> Any:
+    _require_view(request)
+    ind = _get(filters.indicator) if filters.indicator else None
+    qs = services.list_batches(indicator=ind)
+    count = qs.count()
+    items = [_batch_dict(b) for b in qs[filters.offset : filters.offset + filters.limit]]
+    return page_envelope(request, items, count=count, limit=filters.limit, offset=filters.offset)
+
+
+@router.post(
+    "/indicator-imports",
+    response={
+        200: ImportOut,
+        201: ImportOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        413: ErrorOut,
+        422: ImportErrorOut,
+    },
+    auth=token_or_session,
+    summary="Läs in observationer (CSV eller Excel)",
+    description=(
+        "Kräver behörigheten import_data. Allt eller inget: vid fel listas varje problem med "
+        "fil, rad och kolumn och inget sparas. Samma fil igen (samma SHA-256 och indikatorer) "
+        "ändrar inget och ger 200."
+    ),
+)
+def import_upload(request: HttpRequest, file: File[UploadedFile], force: bool = False) -> Any:
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:
+        raise HttpError(413, f"Filen är större än {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+    try:
+        result = services.import_observations(
+            file.read(),
+            file_name=file.name or "uppladdad fil",
+            by=request.auth,  # type: ignore[attr-defined]
+            force=force,
+            request=request,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except DataLoadError as exc:
+        return Status(
+            422,
+            {
+                "detail": f"Inläsningen avbröts, inget sparades ({len(exc.problems)} fel)",
+                "problems": [p.__dict__ for p in exc.problems],
+            },
+        )
+    body = {
+        "created": result.created,
+        "message": result.message,
+        "batch": _batch_dict(result.batch),
+    }
+    return Status(201 if result.created else 200, body)

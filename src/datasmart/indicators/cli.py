@@ -1,0 +1,233 @@
+"""``datasmart indicators …`` commands; mount in ``datasmart/cli.py`` with::
+
+    from datasmart.indicators.cli import indicators_app
+    app.add_typer(indicators_app, name="indicators")
+
+The CLI acts as ``SYSTEM`` (operator rights) unless ``--user`` names the account an import
+is made for; then that user's ``IMPORT_DATA`` right is checked and the import is theirs.
+Errors users can fix are printed as one message with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+indicators_app = typer.Typer(
+    help="Indikatorer: katalog, inläsning av observationer, referensdata.", no_args_is_help=True
+)
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datasmart.config.settings")
+    import django
+
+    django.setup()
+
+
+def _user_errors(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _setup_django()
+        from django.core.exceptions import PermissionDenied
+        from django.db.utils import OperationalError, ProgrammingError
+
+        from datasmart.geo.services import GeoError
+        from datasmart.geo.validation import DataLoadError
+
+        try:
+            return func(*args, **kwargs)
+        except (DataLoadError, GeoError, LookupError, ValueError, PermissionDenied) as exc:
+            err_console.print(f"[bold red]Fel:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except (OperationalError, ProgrammingError) as exc:
+            err_console.print(
+                f"[bold red]Databasfel:[/] {exc}\nHar databasen skapats? Kör `datasmart migrate`.",
+                highlight=False,
+            )
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_real(data_dir: Path | None = None, *, force: bool = False, quiet: bool = False) -> Any:
+    """Load the real indicator data and print a summary (for ``datasmart data load`` too)."""
+    from datasmart.indicators.loaders import load_real_indicators
+
+    report = load_real_indicators(data_dir, force=force)
+    if not quiet:
+        cat = report.catalogue
+        console.print(
+            f"Katalog: {len(cat.created)} nya, {len(cat.updated)} uppdaterade, "
+            f"{len(cat.unchanged)} oförändrade indikatorer."
+        )
+        for name in cat.differs_without_new_version:
+            console.print(
+                f"  [yellow]{name}[/]: katalogfilen skiljer sig men versionen är inte höjd "
+                "(ändrad i admin, eller glömt höja version)"
+            )
+        for d in report.datasets:
+            status = "inläst" if d.status == "loaded" else "oförändrad"
+            console.print(f"  {d.dataset:<40} {d.rows:>8} rader  {status}")
+        console.print(f"Klart på {report.seconds:.1f} s.")
+    return report
+
+
+@indicators_app.command("load-real")
+@_user_errors
+def load_real_command(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Mapp med referensdata (standard: DATASMART_DATA_DIR)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Läs in även oförändrade filer")] = False,
+) -> None:
+    """Synka katalogen och läs in de verkliga indikatordata (allt eller inget)."""
+    load_real(data_dir, force=force)
+
+
+@indicators_app.command("sync")
+@_user_errors
+def sync_command() -> None:
+    """Synka indikatorkatalogen (TOML-filerna) till databasen."""
+    from datasmart.indicators.catalogue import sync_catalogue
+
+    report = sync_catalogue()
+    console.print(
+        f"{len(report.created)} nya, {len(report.updated)} uppdaterade, "
+        f"{len(report.unchanged)} oförändrade."
+    )
+    for name in report.differs_without_new_version:
+        console.print(f"  [yellow]{name}[/]: skiljer sig från filen men versionen är inte höjd")
+
+
+@indicators_app.command("import")
+@_user_errors
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV- eller Excel-fil (.xlsx)")],
+    user: Annotated[
+        str | None, typer.Option(help="Användarnamn som inläsningen görs för (behörighet prövas)")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Läs in även om filen redan är inläst")] = False,
+) -> None:
+    """Läs in observationer från en fil; vid fel listas alla och inget sparas."""
+    from datasmart.accounts.audit import SYSTEM
+    from datasmart.accounts.models import User
+    from datasmart.indicators.imports import import_observations
+
+    by: Any = SYSTEM
+    if user is not None:
+        found = User.objects.filter(username__iexact=user).first()
+        if found is None:
+            raise LookupError(f"Ingen användare '{user}'")
+        by = found
+    result = import_observations(file, by=by, force=force)
+    console.print(result.message, highlight=False)
+
+
+@indicators_app.command("fill-population")
+@_user_errors
+def fill_population_command(
+    code: Annotated[str, typer.Argument(help="Indikatorns kod")],
+    force: Annotated[bool, typer.Option(help="Räkna om även om inget ändrats")] = False,
+) -> None:
+    """Fyll täljare/nämnare från befolkningen för en indikator."""
+    from datasmart.indicators.population import fill_from_population
+    from datasmart.indicators.services import get_indicator
+
+    report = fill_from_population(get_indicator(code), force=force)
+    state = "oförändrad" if report.unchanged else "klar"
+    console.print(f"{report.indicator}: {report.rows} rader ({report.mode}, {state}).")
+    if report.not_available:
+        console.print(f"  Befolkning saknas för {len(report.not_available)} rader.")
+
+
+@indicators_app.command("list")
+@_user_errors
+def list_command(
+    group: Annotated[str | None, typer.Option(help="Katalogfil, t.ex. kolada_barn_unga")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
+) -> None:
+    """Lista indikatorerna med antal observationer."""
+    from django.db.models import Count
+
+    from datasmart.indicators.models import Indicator
+
+    qs = Indicator.objects.order_by("code").annotate(n=Count("observations"))
+    if group:
+        qs = qs.filter(group=group)
+    rows = [
+        {
+            "code": i.code,
+            "title_sv": i.title_sv,
+            "type": i.type,
+            "levels": ",".join(i.levels),
+            "periods": f"{i.first_period or ''}–{i.last_period or ''}",
+            "observations": i.n,  # type: ignore[attr-defined]
+            "version": i.version,
+        }
+        for i in qs
+    ]
+    if format == Format.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="Indikatorer")
+    for col in ("code", "type", "levels", "periods", "observations", "version", "title_sv"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(
+            *(
+                str(row[c])
+                for c in (
+                    "code",
+                    "type",
+                    "levels",
+                    "periods",
+                    "observations",
+                    "version",
+                    "title_sv",
+                )
+            )
+        )
+    console.print(table)
+
+
+@indicators_app.command("imports")
+@_user_errors
+def imports_command(
+    limit: Annotated[int, typer.Option(help="Antal rader")] = 20,
+) -> None:
+    """Visa inläsningshistoriken (senaste först)."""
+    from datasmart.indicators.services import list_batches
+
+    table = Table(title="Inläsningar")
+    for col in ("id", "tid", "fil", "typ", "rader", "av", "sha256"):
+        table.add_column(col)
+    for b in list_batches()[:limit]:
+        table.add_row(
+            str(b.pk),
+            f"{b.created_at:%Y-%m-%d %H:%M}",
+            b.file_name,
+            b.kind,
+            str(b.row_count),
+            b.actor_username,
+            b.sha256[:12],
+        )
+    console.print(table)

@@ -1,0 +1,115 @@
+"""The indicator app's service layer: queries shared by API, CLI and pages, and the writes.
+
+Writes (each one transaction, with an audit event; a user ``by`` is checked, ``SYSTEM`` is
+the CLI):
+
+- :func:`sync_catalogue` — TOML catalogue → :class:`Indicator` rows (``EDIT_INDICATORS``).
+- :func:`import_observations` — a CSV/Excel file → observations (``IMPORT_DATA``).
+- :func:`fill_from_population` — numerators/denominators from geo population (``IMPORT_DATA``).
+- :func:`load_real_indicators` — catalogue + every reference dataset in ``DATA_DIR``.
+
+Reads: :func:`list_indicators`, :func:`get_indicator`, :func:`observations`,
+:func:`list_batches`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from datasmart.geo.services import get_unit, parse_level
+
+from .catalogue import SyncReport, read_catalogue, sync_catalogue
+from .imports import ImportResult, import_observations
+from .loaders import RealLoadReport, load_real_indicators
+from .models import ImportBatch, Indicator, Observation
+from .population import FillReport, fill_from_population
+
+__all__ = [
+    "FillReport",
+    "ImportResult",
+    "IndicatorNotFound",
+    "RealLoadReport",
+    "SyncReport",
+    "fill_from_population",
+    "get_indicator",
+    "import_observations",
+    "list_batches",
+    "list_indicators",
+    "load_real_indicators",
+    "observations",
+    "read_catalogue",
+    "sync_catalogue",
+]
+
+
+class IndicatorNotFound(LookupError):
+    """No indicator with that code; the message is safe to show."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(_("Ingen indikator med koden '%(code)s' finns.") % {"code": code})
+
+
+def list_indicators(
+    *, group: str | None = None, type: str | None = None, level: str | None = None
+) -> list[Indicator]:
+    """Indicators ordered by code, optionally filtered by catalogue group, type and level."""
+    qs = Indicator.objects.order_by("code")
+    if group:
+        qs = qs.filter(group=group)
+    if type:
+        qs = qs.filter(type=type)
+    items = list(qs)
+    if level:
+        wanted = str(parse_level(level))
+        items = [i for i in items if wanted in i.levels]  # JSON containment differs per DB
+    return items
+
+
+def get_indicator(code: str) -> Indicator:
+    try:
+        return Indicator.objects.get(code=code)
+    except Indicator.DoesNotExist:
+        raise IndicatorNotFound(code) from None
+
+
+def observations(
+    indicator: Indicator,
+    *,
+    unit: str | None = None,
+    level: str | None = None,
+    period: int | None = None,
+    period_from: int | None = None,
+    period_to: int | None = None,
+    sex: str | None = None,
+    age_group: str | None = None,
+    status: str | None = None,
+) -> QuerySet[Observation]:
+    """Observations of ``indicator`` in a stable order (period, unit code, sex, age group)."""
+    qs = Observation.objects.filter(indicator=indicator).select_related("unit")
+    if unit:
+        qs = qs.filter(unit=get_unit(unit))
+    if level:
+        qs = qs.filter(unit__level=parse_level(level))
+    if period is not None:
+        qs = qs.filter(period=period)
+    if period_from is not None:
+        qs = qs.filter(period__gte=period_from)
+    if period_to is not None:
+        qs = qs.filter(period__lte=period_to)
+    if sex:
+        qs = qs.filter(sex=sex)
+    if age_group is not None:
+        qs = qs.filter(age_group=age_group)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("period", "unit__code", "sex", "age_group")
+
+
+def list_batches(*, indicator: Indicator | None = None) -> QuerySet[ImportBatch]:
+    """Import history, newest first."""
+    qs = ImportBatch.objects.prefetch_related("indicators").order_by("-created_at", "-id")
+    if indicator is not None:
+        qs = qs.filter(indicators=indicator)
+    return qs
