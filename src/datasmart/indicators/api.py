@@ -291,7 +291,7 @@ def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> An
 
 @router.get(
     "/indicators/{code}",
-    response={200: IndicatorDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: IndicatorDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
     summary="En indikator",
 )
@@ -368,7 +368,7 @@ def indicator_observations(
 
 @router.get(
     "/indicator-imports",
-    response={200: BatchPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: BatchPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
     summary="Inläsningshistorik",
 )
