@@ -5,30 +5,35 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from tests.accounts.factories import make_token, member
 
+from datasmart.accounts.models import Role
 from datasmart.api.router import api
 from datasmart.config.wsgi import application
 
 MOUNTED = any(
     "/indicators" in path for path in api.get_openapi_schema(path_prefix="/api/")["paths"]
 )
-pytestmark = pytest.mark.skipif(not MOUNTED, reason="indicator router not mounted in api/router.py")
-
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
-    path_regex=r"^/api/(indicators|indicator-imports)", method="GET"
-)
 
 
 @pytest.fixture
 def token(db):  # type: ignore[no-untyped-def]
-    from datasmart.accounts.models import Role
-    from tests.accounts.factories import make_token, member
-
     _token, secret = make_token(member(Role.ANALYST, username="fuzz"))
     return secret
 
 
-@schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_indicator_api_never_fails(case, token) -> None:  # type: ignore[no-untyped-def]
-    case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+if MOUNTED:
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
+        path_regex=r"^/api/(indicators|indicator-imports)", method="GET"
+    )
+
+    @schema.parametrize()
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    def test_indicator_api_never_fails(case, token) -> None:  # type: ignore[no-untyped-def]
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"})
+
+else:
+
+    @pytest.mark.skip(reason="indicator router not mounted in datasmart/api/router.py yet")
+    def test_indicator_api_never_fails() -> None:
+        """Runs once ``api.add_router("/", "datasmart.indicators.api.router")`` is added."""
