@@ -20,13 +20,14 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from datasmart.accounts.api_auth import api_token_auth, session_auth, token_or_session
 from datasmart.accounts.permissions import Permission, has_permission
 from datasmart.api.responses import ErrorOut, OutputFormat, csv_response, page_envelope
+from datasmart.geo.models import Level
 from datasmart.geo.services import GeoError
 from datasmart.geo.validation import DataLoadError
 
@@ -44,6 +45,11 @@ from .models import (
 
 router = Router(tags=["indikatorer"])
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_OFFSET = 1_000_000_000
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+GROUP_PATTERN = r"^[a-z0-9_]*$"
+UNIT_PATTERN = r"^[a-z0-9_]+$"
+AGE_PATTERN = r"^[0-9+-]*$"
 
 
 def _anonymous(request: HttpRequest) -> Any:
@@ -110,9 +116,9 @@ class IndicatorDetailOut(IndicatorOut):
 
 
 class IndicatorFilters(Schema):
-    group: str | None = Field(None, max_length=80)
+    group: str | None = Field(None, max_length=80, pattern=GROUP_PATTERN)
     type: IndicatorType | None = None
-    level: str | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
+    level: Level | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
 
 
 class ObservationOut(Schema):
@@ -139,16 +145,18 @@ class ObservationPage(Schema):
 
 
 class ObservationFilters(Schema):
-    unit: str | None = Field(None, max_length=32, description="Enhetens kod")
-    level: str | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
+    unit: str | None = Field(None, max_length=32, pattern=UNIT_PATTERN, description="Enhetens kod")
+    level: Level | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
     period: int | None = Field(None, ge=1900, le=2100)
     period_from: int | None = Field(None, ge=1900, le=2100)
     period_to: int | None = Field(None, ge=1900, le=2100)
     sex: ObservationSex | None = None
-    age_group: str | None = Field(None, max_length=16, description="Tom sträng = alla åldrar")
+    age_group: str | None = Field(
+        None, max_length=16, pattern=AGE_PATTERN, description="Tom sträng = alla åldrar"
+    )
     status: ObservationStatus | None = None
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     format: OutputFormat = OutputFormat.json
 
 
@@ -165,9 +173,9 @@ class BatchOut(Schema):
 
 
 class BatchFilters(Schema):
-    indicator: str | None = Field(None, max_length=80)
+    indicator: str | None = Field(None, max_length=80, pattern=CODE_PATTERN)
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class BatchPage(Schema):
@@ -295,7 +303,9 @@ def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> An
     auth=optional_auth,
     summary="En indikator",
 )
-def indicator_detail(request: HttpRequest, code: str) -> Any:
+def indicator_detail(
+    request: HttpRequest, code: str = Path(..., max_length=80, pattern=CODE_PATTERN)
+) -> Any:
     _require_view(request)
     ind = _get(code)
     periods = sorted(set(ind.observations.values_list("period", flat=True).distinct().order_by()))
@@ -337,7 +347,9 @@ def indicator_detail(request: HttpRequest, code: str) -> Any:
     description="JSON sidvis, eller alla rader som CSV med `format=csv`.",
 )
 def indicator_observations(
-    request: HttpRequest, code: str, filters: Query[ObservationFilters]
+    request: HttpRequest,
+    filters: Query[ObservationFilters],
+    code: str = Path(..., max_length=80, pattern=CODE_PATTERN),
 ) -> Any:
     _require_view(request)
     ind = _get(code)
