@@ -16,7 +16,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-__all__ = ["DirectAmount", "FixedAmounts", "FixedPlusPopulation", "Key", "PopulationShare"]
+__all__ = [
+    "KEY_PARAMS",
+    "KEY_TYPES",
+    "DirectAmount",
+    "FixedAmounts",
+    "FixedPlusPopulation",
+    "Key",
+    "PopulationShare",
+    "key_from_json",
+    "key_to_json",
+]
 
 
 def _check_int(name: str, value: object) -> int:
@@ -110,3 +120,82 @@ class DirectAmount:
 
 Key = PopulationShare | FixedPlusPopulation | FixedAmounts | DirectAmount
 """Any allocation key."""
+
+
+#: Stored spelling of each key class (``Post.key_type`` in the database and agreement files).
+KEY_TYPES: dict[str, type] = {
+    "population_share": PopulationShare,
+    "fixed_plus_population": FixedPlusPopulation,
+    "fixed_amounts": FixedAmounts,
+    "direct_amount": DirectAmount,
+}
+
+#: Required and optional parameters of each key type.
+KEY_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # key type: (required parameters, optional parameters)
+    "population_share": ((), ("age_min", "age_max")),
+    "fixed_plus_population": (("fixed_per_recipient",), ()),
+    "fixed_amounts": (("default",), ("exceptions",)),
+    "direct_amount": (("recipient_code",), ()),
+}
+
+
+def key_from_json(key_type: str, params: Mapping[str, object] | None) -> Key:
+    """Build a key from its stored form; ``ValueError`` names the bad parameter.
+
+    >>> key_from_json("population_share", {"age_min": 0, "age_max": 25})
+    PopulationShare(age_min=0, age_max=25)
+    >>> key_from_json("fixed_amounts", {"default": 1, "exceptions": {"01": 2}}).amount_for("01")
+    2
+    >>> key_from_json("fixed_plus_population", {})
+    Traceback (most recent call last):
+    ...
+    ValueError: key_params.fixed_per_recipient is missing
+    """
+    if key_type not in KEY_TYPES:
+        raise ValueError(
+            f"key_type {key_type!r} is unknown (allowed: {', '.join(sorted(KEY_TYPES))})"
+        )
+    params = dict(params or {})
+    required, optional = KEY_PARAMS[key_type]
+    unknown = sorted(set(params) - set(required) - set(optional))
+    if unknown:
+        raise ValueError(f"key_params {unknown} are not parameters of {key_type}")
+    for name in required:
+        if params.get(name) is None:
+            raise ValueError(f"key_params.{name} is missing")
+    if key_type == "fixed_amounts":
+        exceptions = params.get("exceptions") or {}
+        if not isinstance(exceptions, Mapping):
+            raise ValueError("key_params.exceptions must be a table of code = amount")
+        params["exceptions"] = exceptions
+    try:
+        key: Key = KEY_TYPES[key_type](**params)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"key_params: {exc}") from None
+    return key
+
+
+def key_to_json(key: Key) -> tuple[str, dict[str, object]]:
+    """``(key_type, params)`` for storage; the inverse of :func:`key_from_json`.
+
+    >>> key_to_json(FixedPlusPopulation(5_000_000))
+    ('fixed_plus_population', {'fixed_per_recipient': 5000000})
+    """
+    if isinstance(key, PopulationShare):
+        params: dict[str, object] = {}
+        if key.age_min is not None:
+            params["age_min"] = key.age_min
+        if key.age_max is not None:
+            params["age_max"] = key.age_max
+        return "population_share", params
+    if isinstance(key, FixedPlusPopulation):
+        return "fixed_plus_population", {"fixed_per_recipient": key.fixed_per_recipient}
+    if isinstance(key, FixedAmounts):
+        return "fixed_amounts", {
+            "default": key.default,
+            "exceptions": dict(sorted(key.exceptions.items())),
+        }
+    if isinstance(key, DirectAmount):
+        return "direct_amount", {"recipient_code": key.recipient_code}
+    raise TypeError(f"unknown allocation key {key!r}")

@@ -1,0 +1,218 @@
+"""Agreements (överenskommelser), their posts and keys, acceptance, and allocation runs.
+
+An :class:`Agreement` splits ``total_sek`` kronor into :class:`Post` rows; each post names
+its recipients (``recipient_level``) and a key (``key_type`` + ``key_params``, stored as
+data and interpreted by :mod:`datasmart.funding.keys` / :mod:`datasmart.funding.allocation`).
+An :class:`AllocationRun` records one computation: the inputs as a JSON snapshot
+(posts, keys, recipients, populations, acceptance, policy) and the result as
+:class:`AllocationLine` rows, so a decision can be reproduced from the run alone.
+
+Writes go through :mod:`datasmart.funding.services` (atomic, audited); the models hold no
+business rules beyond choices and constraints.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", _("Utkast")
+    PROPOSAL = "proposal", _("Förslag")
+    DECIDED = "decided", _("Beslutad")
+
+
+class AcceptancePolicy(models.TextChoices):
+    """What happens to the share of a recipient that did not accept the agreement."""
+
+    WITHHOLD = "withhold", _("Hålls inne (betalas inte ut)")
+    REDISTRIBUTE = "redistribute", _("Fördelas om till dem som tackat ja")
+
+
+class RecipientLevel(models.TextChoices):
+    """Who receives a post. ``region`` and ``lan`` are the same 21 units (codes 01–25);
+    the distinction is the source's (money "till regionerna" vs "till länen"). ``mixed`` is
+    for a sum the source gives only in total for kommuner, regions and län together; such a
+    post can only have the ``unspecified`` key."""
+
+    REGION = "region", _("Regioner")
+    KOMMUN = "kommun", _("Kommuner")
+    LAN = "lan", _("Län")
+    SKR = "skr", _("SKR")
+    ADMINISTRATION = "administration", _("Administration")
+    MIXED = "mixed", _("Kommuner, regioner och län (ej uppdelat)")
+
+
+class KeyType(models.TextChoices):
+    """How a post is split (see :mod:`datasmart.funding.keys`)."""
+
+    POPULATION_SHARE = "population_share", _("Andel av befolkningen")
+    FIXED_PLUS_POPULATION = "fixed_plus_population", _("Fast belopp per mottagare + befolkning")
+    FIXED_AMOUNTS = "fixed_amounts", _("Fasta belopp per mottagare")
+    DIRECT_AMOUNT = "direct_amount", _("Hela beloppet till en mottagare")
+    UNSPECIFIED = "unspecified", _("Fördelningen anges inte i källan")
+
+
+class Agreement(models.Model):
+    """One year's agreement (or proposal) between the government and SKR."""
+
+    year = models.PositiveSmallIntegerField(_("år"), unique=True)
+    title = models.CharField(_("titel"), max_length=200)
+    total_sek = models.BigIntegerField(_("totalt belopp (kr)"))
+    parties = models.CharField(_("parter"), max_length=300, blank=True)
+    decision_date = models.DateField(_("beslutsdatum"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT
+    )
+    population_year = models.PositiveSmallIntegerField(
+        _("befolkningsår"),
+        null=True,
+        blank=True,
+        help_text=_("Befolkningen 31 december detta år används för befolkningsnycklarna."),
+    )
+    population_year_reason = models.TextField(_("motivering för befolkningsår"), blank=True)
+    acceptance_policy = models.CharField(
+        _("hantering av mottagare som tackat nej"),
+        max_length=16,
+        choices=AcceptancePolicy.choices,
+        default=AcceptancePolicy.WITHHOLD,
+    )
+    acceptance_summary = models.JSONField(
+        _("antal som tackat ja enligt källan"),
+        default=dict,
+        blank=True,
+        help_text=_('Till exempel {"kommun": [288, 290]} när källan bara anger antal.'),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    source = models.TextField(_("källa"), blank=True)
+    notes = models.TextField(_("anmärkningar"), blank=True)
+    source_file = models.CharField(max_length=300, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("överenskommelse")
+        verbose_name_plural = _("överenskommelser")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.title}"
+
+
+class Post(models.Model):
+    """One post (budget line) of an agreement and its allocation key."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="posts")
+    code = models.SlugField(_("kod"), max_length=60)
+    name = models.CharField(_("namn"), max_length=200)
+    amount_sek = models.BigIntegerField(_("belopp (kr)"))
+    recipient_level = models.CharField(
+        _("mottagare"), max_length=16, choices=RecipientLevel.choices
+    )
+    purpose = models.TextField(_("syfte"), blank=True)
+    key_type = models.CharField(_("fördelningsnyckel"), max_length=32, choices=KeyType.choices)
+    key_params = models.JSONField(_("nyckelns parametrar"), default=dict, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordning"), default=0)
+
+    class Meta:
+        ordering = ["agreement", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "code"], name="funding_post_code_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(amount_sek__gte=0), name="funding_post_amount_nonneg"
+            ),
+        ]
+        verbose_name = _("post")
+        verbose_name_plural = _("poster")
+
+    def __str__(self) -> str:
+        return f"{self.agreement.year} {self.code}"
+
+
+class Acceptance(models.Model):
+    """Whether a kommun or region accepted (tackade ja till) the agreement's money."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="acceptances")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    accepted = models.BooleanField(_("tackat ja"))
+    date = models.DateField(_("datum"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["agreement", "unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "unit"], name="funding_acceptance_uniq")
+        ]
+        verbose_name = _("svar på överenskommelse")
+        verbose_name_plural = _("svar på överenskommelse")
+
+    def __str__(self) -> str:
+        return f"{self.agreement.year} {self.unit_id}: {'ja' if self.accepted else 'nej'}"
+
+
+class AllocationRun(models.Model):
+    """One computation of an agreement's allocation, with its full input snapshot.
+
+    ``inputs`` holds everything the engine used (posts, keys, recipients and their names,
+    population weights, acceptance, policy), so :func:`services.reproduce_run` can recompute
+    the lines without reading any other table. ``result_sha256`` fingerprints the lines.
+    """
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="runs")
+    agreement_version = models.PositiveIntegerField()
+    population_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    policy = models.CharField(max_length=16, choices=AcceptancePolicy.choices)
+    is_scenario = models.BooleanField(default=False)
+    label = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_username = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    inputs = models.JSONField()
+    total_sek = models.BigIntegerField()
+    paid_sek = models.BigIntegerField()
+    withheld_sek = models.BigIntegerField()
+    result_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("fördelningskörning")
+        verbose_name_plural = _("fördelningskörningar")
+
+    def __str__(self) -> str:
+        kind = "scenario" if self.is_scenario else "run"
+        return f"{self.agreement.year} {kind} #{self.pk}"
+
+
+class AllocationLine(models.Model):
+    """One post × recipient of a run. ``post_code``/``recipient_*`` are snapshots so the line
+    survives later edits of the agreement; ``unit`` is empty for SKR and unallocated rows."""
+
+    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="lines")
+    post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    post_code = models.CharField(max_length=60)
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recipient_code = models.CharField(max_length=32, blank=True)
+    recipient_name = models.CharField(max_length=200)
+    population = models.BigIntegerField(null=True, blank=True)
+    amount_sek = models.BigIntegerField()
+    withheld = models.BooleanField(default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run", "order"]
+        indexes = [models.Index(fields=["run", "post_code"], name="funding_line_run_post")]
+
+    def __str__(self) -> str:
+        return f"{self.post_code} {self.recipient_code}: {self.amount_sek}"
+
+    @property
+    def paid_sek(self) -> int:
+        return 0 if self.withheld else self.amount_sek
