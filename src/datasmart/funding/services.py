@@ -722,6 +722,13 @@ def build_inputs(
             entry["population_table"] = table
             entry["population_year"] = post_year
         post_inputs.append(entry)
+    fell_back = [p for p in post_inputs if p["population_year"] not in (None, year)]
+    if fell_back and all(
+        p["population_year"] != year for p in post_inputs if p["population_table"]
+    ):
+        raise FundingError(
+            f"Befolkningen {year} kan inte användas för någon post: {notes[0].split(': ', 1)[1]}"
+        )
     declined = sorted(
         Acceptance.objects.filter(agreement=agreement, accepted=False).values_list(
             "unit__code", flat=True
@@ -1146,6 +1153,10 @@ def scenario(
     saved unless ``save``; then the scenario is stored as a run flagged ``is_scenario``
     (``MANAGE_FUNDING``).
     """
+    if save:
+        if by is None:
+            raise FundingError("Ange vem som sparar scenariot.")
+        _require_manage(by, request)
     base = preview(agreement, population_year=base_population_year)
     other = preview(
         agreement,
@@ -1156,9 +1167,6 @@ def scenario(
     )
     result = Scenario(base, other, compare_lines(base.lines, other.lines))
     if save:
-        if by is None:
-            raise FundingError("Ange vem som sparar scenariot.")
-        _require_manage(by, request)
         result.run = _save_run(other, by=by, request=request, label=label, is_scenario=True)
     return result
 
@@ -1216,3 +1224,31 @@ def level_summary(agreement: Agreement) -> list[dict[str, Any]]:
         {"level": lv, "label": RecipientLevel(lv).label, "amount_sek": amount}
         for lv, amount in acc.items()
     ]
+
+
+def filter_lines(
+    lines: Iterable[Line],
+    *,
+    post: str | None = None,
+    level: str | None = None,
+    lan: str | None = None,
+) -> list[Line]:
+    """Lines of one post, one recipient level and/or one län (a län's kommuner and the
+    län/region itself). Unknown values raise :class:`FundingError`."""
+    lines = list(lines)
+    if post:
+        codes = {ln.post_code for ln in lines}
+        if post not in codes:
+            raise FundingError(f"Okänd post {post!r} (finns: {', '.join(sorted(codes))}).")
+        lines = [ln for ln in lines if ln.post_code == post]
+    if level:
+        if level not in RecipientLevel.values:
+            raise FundingError(
+                f"Okänd mottagarnivå {level!r} (tillåtna: {', '.join(RecipientLevel.values)})."
+            )
+        lines = [ln for ln in lines if ln.recipient_level == level]
+    if lan:
+        if not (len(lan) == 2 and lan.isdigit()):
+            raise FundingError(f"Länskoden {lan!r} ska vara två siffror, t.ex. 01.")
+        lines = [ln for ln in lines if ln.lan_code == lan]
+    return lines
