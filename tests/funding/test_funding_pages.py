@@ -117,3 +117,15 @@ def test_save_run_needs_manage_funding(viewer_client: Client, coordinator_client
     assert f"körning nr {run.pk}" in response.content.decode()
     annex = coordinator_client.get(reverse("funding:annex_xlsx", args=[2020]), {"korning": run.pk})
     assert f"korning-{run.pk}" in annex["Content-Disposition"]
+
+
+def test_admin_is_read_only(agreements: Any, admin_client: Client) -> None:
+    from datasmart.accounts.audit import SYSTEM
+    from datasmart.funding.services import run_allocation
+
+    run = run_allocation(agreements[2020], by=SYSTEM)
+    for name in ("agreement", "acceptance", "allocationrun", "allocationline"):
+        assert admin_client.get(reverse(f"admin:funding_{name}_changelist")).status_code == 200
+        assert admin_client.get(reverse(f"admin:funding_{name}_add")).status_code == 403
+    detail = admin_client.get(reverse("admin:funding_allocationrun_change", args=[run.pk]))
+    assert detail.status_code == 200
