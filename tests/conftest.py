@@ -37,3 +37,20 @@ def _default_language():  # type: ignore[no-untyped-def]
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def wsgi_db(db):  # type: ignore[no-untyped-def]
+    """Database access for tests that call the WSGI app directly (schemathesis).
+
+    Like Django's test client, stop the request start/end handlers from closing the
+    database connection, which would end the test's transaction (seen on PostgreSQL).
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield db
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)

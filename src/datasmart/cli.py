@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from datasmart.indicators.cli import indicators_app
+
 app = typer.Typer(
     help="datasmart: data för styrning av arbetet med psykisk hälsa.", no_args_is_help=True
 )
@@ -35,6 +37,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(units_app, name="units")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(indicators_app, name="indicators")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -129,8 +132,11 @@ def data_load(
         Path | None, typer.Option(help="Mapp med referensdata (standard: DATASMART_DATA_DIR)")
     ] = None,
     force: Annotated[bool, typer.Option(help="Läs in även oförändrade filer")] = False,
+    indicators: Annotated[
+        bool, typer.Option(help="Läs också in indikatorkatalogen och de verkliga indikatordata")
+    ] = True,
 ) -> None:
-    """Läs in geografi, kommungrupper och befolkning (allt eller inget)."""
+    """Läs in geografi, kommungrupper och befolkning, sedan indikatorer (allt eller inget)."""
     from datasmart.geo.loaders import load_reference_data
 
     with Progress(
@@ -157,6 +163,11 @@ def data_load(
         )
     else:
         console.print("Inget att göra: alla filer är redan inlästa och oförändrade.")
+    if indicators:
+        from datasmart.indicators.cli import load_real
+
+        console.print("Indikatorer:")
+        load_real(data_dir, force=force)
 
 
 @units_app.command("list")
@@ -278,6 +289,9 @@ def _setup_platform() -> None:
     report = load_reference_data()
     if report.changed:
         console.print(f"Referensdata inläst: {report.rows_loaded} rader.")
+    from datasmart.indicators.cli import load_real
+
+    load_real(quiet=True)
     try:
         from datasmart.accounts.services import bootstrap_admin
     except ImportError:  # accounts not ready in this build

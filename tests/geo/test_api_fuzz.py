@@ -13,13 +13,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).includ
 )
 
 
-@pytest.fixture
-def _db_access(db):  # type: ignore[no-untyped-def]
-    """Requests go through the WSGI app in the test's own transaction."""
-    return db
-
-
-@pytest.mark.usefixtures("_db_access")
+@pytest.mark.usefixtures("wsgi_db")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_never_fails(case) -> None:  # type: ignore[no-untyped-def]

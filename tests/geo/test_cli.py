@@ -61,11 +61,11 @@ def test_bad_option_value_is_usage_error() -> None:
 
 
 def test_data_load_is_idempotent() -> None:
-    result = runner.invoke(app, ["data", "load"])
+    result = runner.invoke(app, ["data", "load", "--no-indicators"])
     assert result.exit_code == 0, result.output
     assert "Inget att göra" in result.stdout
 
 
 def test_data_load_bad_dir() -> None:
-    result = runner.invoke(app, ["data", "load", "--data-dir", "/nonexistent"])
+    result = runner.invoke(app, ["data", "load", "--no-indicators", "--data-dir", "/nonexistent"])
     assert result.exit_code == 2 and "datamappen finns inte" in result.output

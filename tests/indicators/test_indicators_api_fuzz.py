@@ -17,7 +17,7 @@ MOUNTED = any(
 
 
 @pytest.fixture
-def token(db):  # type: ignore[no-untyped-def]
+def token(wsgi_db):  # type: ignore[no-untyped-def]
     _token, secret = make_token(member(Role.ANALYST, username="fuzz"))
     return secret
 
