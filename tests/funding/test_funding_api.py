@@ -138,3 +138,39 @@ def test_annex_downloads(viewer: dict[str, str]) -> None:
     body = csv_response.content.decode("utf-8-sig")
     assert body.splitlines()[0].startswith("post,post_name,recipient_level,recipient_code")
     assert len(body.splitlines()) == 751
+
+
+def test_surveys_and_reporting(agreements: Any, coordinator: dict[str, str]) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from datasmart.accounts.audit import SYSTEM
+    from datasmart.funding import followup
+
+    followup.create_survey(
+        agreements[2020],
+        code="regioner",
+        title="Redovisning regioner",
+        respondent_level="region",
+        due_date=timezone.localdate() + dt.timedelta(days=10),
+        questions=[{"code": "plan", "text": "Plan?", "type": "yesno", "required": True}],
+        by=SYSTEM,
+    )
+    listed = client.get("/agreements/2020/surveys", headers=coordinator).json()
+    assert listed[0]["expected"] == 21 and listed[0]["missing"] == 21
+    url = "/agreements/2020/surveys/regioner/responses/01"
+    incomplete = client.put(url, json={"answers": {}, "submit": True}, headers=coordinator)
+    assert incomplete.status_code == 422 and "obligatorisk" in incomplete.json()["detail"]
+    done = client.put(url, json={"answers": {"plan": True}, "submit": True}, headers=coordinator)
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
+    other = client.put(
+        "/agreements/2020/surveys/regioner/responses/03", json={"answers": {}}, headers=coordinator
+    )
+    assert other.status_code == 403  # the coordinator's organisation is Region Stockholm
+    status = client.get("/agreements/2020/surveys/regioner/status", headers=coordinator).json()
+    assert {r["unit_code"]: r["status"] for r in status}["01"] == "submitted"
+    reopened = client.post(f"{url}/reopen", json={"reason": "Fel"}, headers=coordinator)
+    assert reopened.status_code == 200 and reopened.json()["reopened"] == 1
+    assert client.get(url, headers=coordinator).json()["status"] == "draft"
+    assert client.get("/agreements/2020/conditions", headers=coordinator).json() == []

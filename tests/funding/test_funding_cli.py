@@ -132,3 +132,31 @@ def test_annex_files(agreements, tmp_path: Path):  # type: ignore[no-untyped-def
     assert runner.invoke(funding_app, ["annex", "2020", "-o", str(path)]).exit_code == 0
     rows = list(csv.DictReader(path.open(encoding="utf-8-sig")))
     assert len(rows) == 750 and rows[0]["post"] == "regioner-utvecklingsarbete"
+
+
+def test_reporting(agreements):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from datasmart.accounts.audit import SYSTEM
+    from datasmart.funding import followup
+
+    survey = followup.create_survey(
+        agreements[2020],
+        code="regioner",
+        title="Redovisning regioner",
+        respondent_level="region",
+        due_date=dt.date(2020, 11, 30),
+        questions=[{"code": "plan", "text": "Plan?", "type": "yesno"}],
+        by=SYSTEM,
+    )
+    followup.save_response(survey, unit_code="01", answers={"plan": True}, by=SYSTEM)
+    summary = runner.invoke(funding_app, ["reporting", "2020", "--format", "json"])
+    assert summary.exit_code == 0, summary.output
+    [row] = json.loads(summary.stdout)
+    assert (row["expected"], row["draft"], row["missing"], row["late"]) == (21, 1, 20, 21)
+    late = runner.invoke(
+        funding_app, ["reporting", "2020", "--survey", "regioner", "--late", "--format", "csv"]
+    )
+    assert late.exit_code == 0 and len(late.stdout.splitlines()) == 22
+    missing = runner.invoke(funding_app, ["reporting", "2020", "--survey", "nej"])
+    assert missing.exit_code == 2

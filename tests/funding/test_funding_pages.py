@@ -129,3 +129,26 @@ def test_admin_is_read_only(agreements: Any, admin_client: Client) -> None:
         assert admin_client.get(reverse(f"admin:funding_{name}_add")).status_code == 403
     detail = admin_client.get(reverse("admin:funding_allocationrun_change", args=[run.pk]))
     assert detail.status_code == 200
+
+
+def test_reporting_page(viewer_client: Client, agreements: Any) -> None:
+    import datetime as dt
+
+    from datasmart.accounts.audit import SYSTEM
+    from datasmart.funding import followup
+
+    survey = followup.create_survey(
+        agreements[2020],
+        code="regioner",
+        title="Redovisning regioner",
+        respondent_level="region",
+        due_date=dt.date(2020, 11, 30),
+        questions=[{"code": "plan", "text": "Plan?", "type": "yesno"}],
+        by=SYSTEM,
+    )
+    followup.save_response(survey, unit_code="01", answers={"plan": True}, submit=True, by=SYSTEM)
+    url = reverse("funding:reporting", args=[2020])
+    html = viewer_client.get(url).content.decode()
+    assert "Redovisning regioner" in html and "Inskickad" in html and "Inte påbörjad" in html
+    late = viewer_client.get(url, {"enkat": "regioner", "sena": "1"}).content.decode()
+    assert late.count("<strong>Ja</strong>") == 21  # submitted after the 2020 due date too

@@ -8,7 +8,18 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Acceptance, Agreement, AllocationLine, AllocationRun, Post
+from .models import (
+    Acceptance,
+    Agreement,
+    AllocationLine,
+    AllocationRun,
+    Condition,
+    Fulfilment,
+    Payout,
+    Post,
+    Survey,
+    SurveyResponse,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -74,3 +85,31 @@ class AllocationLineAdmin(ReadOnlyAdmin):
     )
     list_filter = ("run__agreement",)
     search_fields = ("recipient_code", "recipient_name", "post_code")
+
+
+@admin.register(Condition)
+class ConditionAdmin(ReadOnlyAdmin):
+    list_display = ("agreement", "code", "recipient_level", "due_date")
+
+
+@admin.register(Fulfilment)
+class FulfilmentAdmin(ReadOnlyAdmin):
+    list_display = ("condition", "unit", "status", "assessed_at", "assessed_by_username")
+    list_filter = ("status",)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = ("line", "status", "date", "reference", "updated_by_username")
+    list_filter = ("status",)
+
+
+@admin.register(Survey)
+class SurveyAdmin(ReadOnlyAdmin):
+    list_display = ("agreement", "code", "title", "respondent_level", "due_date")
+
+
+@admin.register(SurveyResponse)
+class SurveyResponseAdmin(ReadOnlyAdmin):
+    list_display = ("survey", "unit", "status", "submitted_at", "reopened")
+    list_filter = ("survey", "status")

@@ -11,7 +11,11 @@ Mount with ``api.add_router("/funding", "datasmart.funding.api.router")``. Paths
 - ``GET /agreements/{year}/scenario`` — base vs another population year / policy;
 - ``GET /agreements/{year}/runs`` — run history; ``POST`` the same path saves a run
   (``MANAGE_FUNDING``); ``GET /runs/{id}`` — one run with its reproduction check;
-- ``GET /agreements/{year}/annex.csv`` and ``annex.xlsx`` — the decision annex.
+- ``GET /agreements/{year}/annex.csv`` and ``annex.xlsx`` — the decision annex;
+- ``GET /agreements/{year}/conditions`` — conditions and fulfilment counts;
+- ``GET /agreements/{year}/surveys`` and ``…/surveys/{code}/status`` — reporting surveys, who
+  reported and who is late; ``GET``/``PUT …/responses/{unit}`` — read, save or submit a
+  recipient's answers (``REPORT_FUNDING`` for that unit); ``POST …/reopen`` (``MANAGE_FUNDING``).
 
 Reading needs ``VIEW_FUNDING`` (every member; anonymous callers get 401). Authentication:
 bearer API token or signed-in session, as in the accounts API.
@@ -32,6 +36,7 @@ from ninja.errors import HttpError
 from datasmart.accounts.api_auth import api_token_auth, session_auth, token_or_session
 from datasmart.accounts.permissions import Permission, has_permission
 from datasmart.api.responses import ErrorOut, OutputFormat, csv_response, page_envelope
+from datasmart.geo.services import GeoError
 
 from . import services
 from .exports import ANNEX_CSV_COLUMNS, annex_filename, annex_workbook
@@ -547,3 +552,256 @@ def annex_xlsx(
     response = HttpResponse(annex_workbook(result), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{annex_filename(result, "xlsx")}"'
     return response
+
+
+# --------------------------------------------------------------------------- follow-up
+
+CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+UNIT_PATTERN = r"^[0-9]{2}([0-9]{2})?$"
+
+
+class ConditionOut(Schema):
+    code: str
+    text: str
+    post: str | None
+    recipient_level: str
+    due_date: dt.date | None
+    expected: int
+    fulfilled: int
+    partly: int
+    not_fulfilled: int
+    not_assessed: int
+
+
+class SurveyOut(Schema):
+    code: str
+    title: str
+    respondent_level: str
+    due_date: dt.date
+    questions: list[dict[str, Any]]
+    expected: int
+    submitted: int
+    draft: int
+    missing: int
+    late: int
+
+
+class ReportStatusOut(Schema):
+    unit_code: str
+    unit_name: str
+    status: str = Field(description="submitted, draft eller missing")
+    late: bool = Field(description="Inte inskickad i tid (eller inskickad efter sista dag)")
+    submitted_at: str | None
+    reopened: int
+
+
+class StatusFilters(Schema):
+    late: bool | None = Field(None, description="true: bara de som är sena")
+    format: OutputFormat = OutputFormat.json
+
+
+class ResponseIn(Schema):
+    answers: dict[str, Any]
+    submit: bool = False
+
+
+class ReopenIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class ResponseOut(Schema):
+    survey: str
+    unit_code: str
+    status: str
+    answers: dict[str, Any]
+    submitted_at: dt.datetime | None
+    submitted_by: str
+    reopened: int
+
+
+def _survey(a: Agreement, code: str) -> Any:
+    survey = a.surveys.filter(code=code).first()
+    if survey is None:
+        raise HttpError(404, f"Ingen enkät {code!r} för {a.year}.")
+    return survey
+
+
+def _response_dict(r: Any) -> dict[str, Any]:
+    return {
+        "survey": r.survey.code,
+        "unit_code": r.unit.code,
+        "status": r.status,
+        "answers": r.answers,
+        "submitted_at": r.submitted_at,
+        "submitted_by": r.submitted_by_username,
+        "reopened": r.reopened,
+    }
+
+
+@router.get(
+    "/agreements/{year}/conditions",
+    response={200: list[ConditionOut], **READ},
+    auth=optional_auth,
+    summary="Villkor och hur många mottagare som uppfyllt dem",
+)
+def conditions(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) -> Any:
+    from .followup import condition_overview
+
+    _require_view(request)
+    return [
+        {
+            "code": s.condition.code,
+            "text": s.condition.text,
+            "post": s.condition.post.code if s.condition.post else None,
+            "recipient_level": s.condition.recipient_level,
+            "due_date": s.condition.due_date,
+            "expected": s.expected,
+            **s.counts,
+            "not_assessed": s.not_assessed,
+        }
+        for s in condition_overview(_agreement(year))
+    ]
+
+
+@router.get(
+    "/agreements/{year}/surveys",
+    response={200: list[SurveyOut], **READ},
+    auth=optional_auth,
+    summary="Rapporteringsenkäter med svarsläge",
+)
+def surveys(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) -> Any:
+    from .followup import completeness
+
+    _require_view(request)
+    out = []
+    for survey in _agreement(year).surveys.all():
+        c = completeness(survey)
+        out.append(
+            {
+                "code": survey.code,
+                "title": survey.title,
+                "respondent_level": survey.respondent_level,
+                "due_date": survey.due_date,
+                "questions": survey.questions,
+                "expected": len(c.rows),
+                "submitted": c.count("submitted"),
+                "draft": c.count("draft"),
+                "missing": c.count("missing"),
+                "late": len(c.late),
+            }
+        )
+    return out
+
+
+@router.get(
+    "/agreements/{year}/surveys/{code}/status",
+    response={200: list[ReportStatusOut], **READ},
+    auth=optional_auth,
+    summary="Vem har rapporterat och vem är sen",
+)
+def survey_status(
+    request: HttpRequest,
+    filters: Query[StatusFilters],
+    year: int = Path(..., ge=1900, le=2200),
+    code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
+) -> Any:
+    from .followup import REPORT_COLUMNS, completeness
+
+    _require_view(request)
+    survey = _survey(_agreement(year), code)
+    rows = completeness(survey).rows
+    if filters.late is not None:
+        rows = [r for r in rows if r.late == filters.late]
+    if filters.format == OutputFormat.csv:
+        return csv_response((r.as_dict() for r in rows), REPORT_COLUMNS, f"rapportering-{code}.csv")
+    return [r.as_dict() for r in rows]
+
+
+@router.get(
+    "/agreements/{year}/surveys/{code}/responses/{unit}",
+    response={200: ResponseOut, **READ},
+    auth=optional_auth,
+    summary="En mottagares svar",
+)
+def response_detail(
+    request: HttpRequest,
+    year: int = Path(..., ge=1900, le=2200),
+    code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
+    unit: str = Path(..., pattern=UNIT_PATTERN),
+) -> Any:
+    _require_view(request)
+    survey = _survey(_agreement(year), code)
+    found = survey.responses.select_related("unit", "survey").filter(unit__code=unit).first()
+    if found is None:
+        raise HttpError(404, f"{unit} har inte börjat svara på {code!r}.")
+    return _response_dict(found)
+
+
+@router.put(
+    "/agreements/{year}/surveys/{code}/responses/{unit}",
+    response={200: ResponseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=token_or_session,
+    summary="Spara eller skicka in svar (kräver report_funding för mottagaren)",
+    description="Sparar svaren som utkast; `submit=true` skickar in (alla obligatoriska "
+    "frågor måste vara besvarade). Ett inskickat svar kan bara ändras efter att en "
+    "samordnare öppnat det igen.",
+)
+def response_save(
+    request: HttpRequest,
+    body: ResponseIn,
+    year: int = Path(..., ge=1900, le=2200),
+    code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
+    unit: str = Path(..., pattern=UNIT_PATTERN),
+) -> Any:
+    from .followup import save_response
+
+    survey = _survey(_agreement(year), code)
+    try:
+        saved = save_response(
+            survey,
+            unit_code=unit,
+            answers=body.answers,
+            submit=body.submit,
+            by=request.auth,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.FundingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    except GeoError as exc:
+        raise HttpError(404, str(exc)) from exc
+    return _response_dict(saved)
+
+
+@router.post(
+    "/agreements/{year}/surveys/{code}/responses/{unit}/reopen",
+    response={200: ResponseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=token_or_session,
+    summary="Öppna ett inskickat svar igen (kräver manage_funding)",
+)
+def response_reopen(
+    request: HttpRequest,
+    body: ReopenIn,
+    year: int = Path(..., ge=1900, le=2200),
+    code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
+    unit: str = Path(..., pattern=UNIT_PATTERN),
+) -> Any:
+    from .followup import reopen_response
+
+    survey = _survey(_agreement(year), code)
+    found = survey.responses.select_related("unit", "survey").filter(unit__code=unit).first()
+    if found is None:
+        raise HttpError(404, f"{unit} har inte börjat svara på {code!r}.")
+    try:
+        reopened = reopen_response(
+            found,
+            reason=body.reason,
+            by=request.auth,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.FundingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return _response_dict(reopened)

@@ -392,3 +392,42 @@ def annex_command(
     else:
         raise ValueError(f"Okänt filformat {suffix or '(inget)'}: använd .xlsx eller .csv.")
     console.print(f"Beslutsbilagan skriven till {output} ({len(result.lines)} rader).")
+
+
+@funding_app.command("reporting")
+@_user_errors
+def reporting_command(
+    year: Annotated[int, typer.Argument(help="Överenskommelsens år")],
+    survey: Annotated[str | None, typer.Option(help="En enkät (kod): en rad per mottagare")] = None,
+    late: Annotated[bool, typer.Option("--late", help="Bara de som är sena")] = False,
+    format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
+) -> None:
+    """Rapportering: vilka som skickat in, har utkast, inte börjat eller är sena."""
+    from .followup import REPORT_COLUMNS, completeness
+    from .services import get_agreement
+
+    agreement = get_agreement(year)
+    if survey is None:
+        rows = []
+        for s in agreement.surveys.all():
+            c = completeness(s)
+            rows.append(
+                {
+                    "survey": s.code,
+                    "title": s.title,
+                    "due_date": s.due_date.isoformat(),
+                    "expected": len(c.rows),
+                    "submitted": c.count("submitted"),
+                    "draft": c.count("draft"),
+                    "missing": c.count("missing"),
+                    "late": len(c.late),
+                }
+            )
+        cols = ("survey", "title", "due_date", "expected", "submitted", "draft", "missing", "late")
+        _emit(rows, cols, format, title=f"Rapportering {year}")
+        return
+    found = agreement.surveys.filter(code=survey).first()
+    if found is None:
+        raise LookupError(f"Ingen enkät {survey!r} för {year}.")
+    report = [r.as_dict() for r in completeness(found).rows if r.late or not late]
+    _emit(report, REPORT_COLUMNS, format, title=found.title)

@@ -216,3 +216,132 @@ class AllocationLine(models.Model):
     @property
     def paid_sek(self) -> int:
         return 0 if self.withheld else self.amount_sek
+
+
+# --------------------------------------------------------------------------- follow-up
+
+
+class Condition(models.Model):
+    """A condition (prestationsmål, villkor) a recipient must meet for a post's money."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="conditions")
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="conditions"
+    )
+    code = models.SlugField(max_length=60)
+    text = models.TextField(_("villkor"))
+    recipient_level = models.CharField(max_length=16, choices=RecipientLevel.choices)
+    due_date = models.DateField(_("senast"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["agreement", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "code"], name="funding_condition_uniq")
+        ]
+        verbose_name = _("villkor")
+        verbose_name_plural = _("villkor")
+
+    def __str__(self) -> str:
+        return f"{self.agreement.year} {self.code}"
+
+
+class FulfilmentStatus(models.TextChoices):
+    FULFILLED = "fulfilled", _("Uppfyllt")
+    PARTLY = "partly", _("Delvis uppfyllt")
+    NOT_FULFILLED = "not_fulfilled", _("Inte uppfyllt")
+
+
+class Fulfilment(models.Model):
+    """Whether one recipient met one condition (no row = not yet assessed)."""
+
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="fulfilments")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=FulfilmentStatus.choices)
+    note = models.TextField(blank=True)
+    assessed_at = models.DateTimeField(auto_now=True)
+    assessed_by_username = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "unit"], name="funding_fulfilment_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition_id} {self.unit_id}: {self.status}"
+
+
+class PayoutStatus(models.TextChoices):
+    PLANNED = "planned", _("Planerad")
+    PAID = "paid", _("Utbetald")
+    HELD = "held", _("Innehållen")
+    RECLAIMED = "reclaimed", _("Återkrävd")
+
+
+class Payout(models.Model):
+    """Payout status of one line of a saved (decided) run."""
+
+    line = models.OneToOneField(AllocationLine, on_delete=models.PROTECT, related_name="payout")
+    status = models.CharField(max_length=16, choices=PayoutStatus.choices)
+    date = models.DateField(null=True, blank=True)
+    reference = models.CharField(_("verifikation"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by_username = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.status}"
+
+
+class Survey(models.Model):
+    """A reporting survey (enkät) for the recipients of an agreement; questions are data:
+    a list of ``{code, text, type (text|number|yesno|choice), required, choices}``."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="surveys")
+    code = models.SlugField(max_length=60)
+    title = models.CharField(max_length=200)
+    respondent_level = models.CharField(
+        max_length=16,
+        choices=[(RecipientLevel.KOMMUN.value, _("Kommuner")), ("region", _("Regioner/län"))],
+    )
+    due_date = models.DateField(_("sista dag"))
+    questions = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agreement", "due_date", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "code"], name="funding_survey_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.year} {self.code}"
+
+
+class ResponseStatus(models.TextChoices):
+    DRAFT = "draft", _("Utkast")
+    SUBMITTED = "submitted", _("Inskickad")
+
+
+class SurveyResponse(models.Model):
+    """One recipient's answers to one survey: a draft until submitted; a coordinator may
+    reopen a submitted response (it becomes a draft again, ``reopened`` counts how often)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
+    )
+    answers = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by_username = models.CharField(max_length=150, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by_username = models.CharField(max_length=150, blank=True)
+    reopened = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "unit"], name="funding_response_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.unit_id}: {self.status}"

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:year>/bilaga.xlsx", views.annex, {"fmt": "xlsx"}, name="annex_xlsx"),
     path("<int:year>/bilaga.csv", views.annex, {"fmt": "csv"}, name="annex_csv"),
     path("<int:year>/korningar/", views.run_create, name="run_create"),
+    path("<int:year>/rapportering/", views.reporting, name="reporting"),
 ]

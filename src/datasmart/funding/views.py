@@ -396,3 +396,50 @@ def run_create(request: HttpRequest, year: int) -> HttpResponse:
             f"Fördelningen är sparad som körning nr {run.pk} ({kronor(run.paid_sek)} utbetalas).",
         )
     return HttpResponseRedirect(reverse("funding:agreement", args=[year]) + "#korningar")
+
+
+STATUS_LABELS = {"submitted": "Inskickad", "draft": "Utkast", "missing": "Inte påbörjad"}
+
+
+@login_required
+@require_GET
+def reporting(request: HttpRequest, year: int) -> HttpResponse:
+    """Reporting surveys and conditions: who reported, who has a draft, who is late."""
+    from .followup import completeness, condition_overview
+
+    _view(request)
+    agreement = _get(year)
+    surveys: list[dict[str, Any]] = []
+    for s in agreement.surveys.all():
+        c = completeness(s)
+        surveys.append(
+            {
+                "survey": s,
+                "c": c,
+                "late": len(c.late),
+                "submitted": c.count("submitted"),
+                "draft": c.count("draft"),
+                "missing": c.count("missing"),
+            }
+        )
+    code = request.GET.get("enkat", "")
+    selected = next((s for s in surveys if s["survey"].code == code), None)
+    if selected is None and surveys:
+        selected = surveys[0]
+    only_late = request.GET.get("sena") == "1"
+    rows = []
+    if selected is not None:
+        rows = [
+            {"row": r, "label": STATUS_LABELS[r.status], "url": _unit_url(r.unit_code)}
+            for r in selected["c"].rows
+            if r.late or not only_late
+        ]
+    context = {
+        "agreement": agreement,
+        "surveys": surveys,
+        "selected": selected,
+        "rows": rows,
+        "only_late": only_late,
+        "conditions": condition_overview(agreement),
+    }
+    return render(request, "funding/reporting.html", context)

@@ -1,0 +1,517 @@
+"""Follow-up of an agreement: conditions and their fulfilment, payout status, and reporting
+surveys (questions as data, draft → submit → reopen, who reported and who is late).
+
+Same rules as :mod:`datasmart.funding.services`: keyword-only writes with ``by=``, rights
+checked first (denials audited), change and audit event in one transaction, Swedish
+:class:`~datasmart.funding.services.FundingError` messages for bad input.
+
+Rights: coordinators (``MANAGE_FUNDING``) create conditions and surveys, assess fulfilment,
+set payout status and reopen responses; a recipient answers its own survey with
+``REPORT_FUNDING`` in an organisation whose unit *is* that kommun or region.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from django.db import transaction
+from django.utils import timezone
+
+from datasmart.accounts.audit import SystemActor, record_event
+from datasmart.accounts.permissions import (
+    Permission,
+    deny,
+    organisations_with_permission,
+    require_permission,
+)
+from datasmart.geo import services as geo
+from datasmart.geo.models import Level, Unit
+
+from .models import (
+    Acceptance,
+    Agreement,
+    AllocationLine,
+    Condition,
+    Fulfilment,
+    FulfilmentStatus,
+    Payout,
+    PayoutStatus,
+    Post,
+    RecipientLevel,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+)
+from .services import FundingError
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+QUESTION_TYPES: Final = ("text", "number", "yesno", "choice")
+UNIT_LEVEL: Final = {
+    RecipientLevel.KOMMUN.value: Level.KOMMUN,
+    RecipientLevel.REGION.value: Level.REGION,
+    RecipientLevel.LAN.value: Level.REGION,
+}
+
+
+def _manage(by: Any, request: HttpRequest | None) -> None:
+    if not isinstance(by, SystemActor):
+        require_permission(by, Permission.MANAGE_FUNDING, request=request)
+
+
+def _username(by: Any) -> str:
+    return str(by.get_username()) if hasattr(by, "get_username") else ""
+
+
+def _unit(code: str, level: str) -> Unit:
+    unit = geo.get_unit(code)
+    wanted = UNIT_LEVEL.get(level)
+    if wanted is None or unit.level != wanted:
+        raise FundingError(f"{unit.name} ({unit.code}) är ingen mottagare på nivån {level}.")
+    return unit
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def add_condition(
+    agreement: Agreement,
+    *,
+    code: str,
+    text: str,
+    recipient_level: str,
+    post: Post | None = None,
+    due_date: dt.date | None = None,
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Condition:
+    """Add a condition to an agreement (optionally tied to one post)."""
+    _manage(by, request)
+    if recipient_level not in UNIT_LEVEL:
+        raise FundingError(
+            f"Villkor gäller kommuner, regioner eller län, inte {recipient_level!r}."
+        )
+    if post is not None and post.agreement_id != agreement.pk:
+        raise FundingError(
+            f"Posten {post.code} hör inte till {agreement.year} års överenskommelse."
+        )
+    if not code.strip() or not text.strip():
+        raise FundingError("Ett villkor behöver kod och text.")
+    if agreement.conditions.filter(code=code).exists():
+        raise FundingError(f"Villkoret {code!r} finns redan.")
+    with transaction.atomic():
+        condition = Condition.objects.create(
+            agreement=agreement,
+            post=post,
+            code=code.strip(),
+            text=text.strip(),
+            recipient_level=recipient_level,
+            due_date=due_date,
+            order=agreement.conditions.count(),
+        )
+        record_event(
+            "funding.condition.create",
+            actor=by,
+            target=condition,
+            detail={"year": agreement.year, "code": condition.code},
+            request=request,
+        )
+    return condition
+
+
+def assess(
+    condition: Condition,
+    *,
+    unit_code: str,
+    status: str,
+    note: str = "",
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Fulfilment:
+    """Record whether a recipient fulfilled a condition."""
+    _manage(by, request)
+    if status not in FulfilmentStatus.values:
+        raise FundingError(
+            f"Okänd bedömning {status!r} (tillåtna: {', '.join(FulfilmentStatus.values)})."
+        )
+    unit = _unit(unit_code, condition.recipient_level)
+    with transaction.atomic():
+        fulfilment, created = Fulfilment.objects.update_or_create(
+            condition=condition,
+            unit=unit,
+            defaults={"status": status, "note": note, "assessed_by_username": _username(by)},
+        )
+        record_event(
+            f"funding.fulfilment.{'create' if created else 'update'}",
+            actor=by,
+            target=fulfilment,
+            detail={"condition": condition.code, "unit": unit.code, "status": status},
+            request=request,
+        )
+    return fulfilment
+
+
+@dataclass(frozen=True)
+class ConditionSummary:
+    condition: Condition
+    expected: int
+    counts: dict[str, int]
+
+    @property
+    def not_assessed(self) -> int:
+        return self.expected - sum(self.counts.values())
+
+
+def condition_overview(agreement: Agreement) -> list[ConditionSummary]:
+    """Per condition: how many recipients fulfilled it, partly, not, or are not assessed."""
+    out = []
+    for condition in agreement.conditions.select_related("post"):
+        expected = len(expected_units(agreement, condition.recipient_level))
+        counts = dict.fromkeys(FulfilmentStatus.values, 0)
+        for status in condition.fulfilments.values_list("status", flat=True):
+            counts[status] += 1
+        out.append(ConditionSummary(condition, expected, counts))
+    return out
+
+
+# --------------------------------------------------------------------------- payouts
+
+
+def set_payout(
+    line: AllocationLine,
+    *,
+    status: str,
+    date: dt.date | None = None,
+    reference: str = "",
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Payout:
+    """Set the payout status of one line of a saved run (not of a scenario)."""
+    _manage(by, request)
+    if status not in PayoutStatus.values:
+        raise FundingError(
+            f"Okänd utbetalningsstatus {status!r} (tillåtna: {', '.join(PayoutStatus.values)})."
+        )
+    if line.run.is_scenario:
+        raise FundingError("Ett scenario betalas inte ut; spara fördelningen som körning först.")
+    if status == PayoutStatus.PAID and line.withheld:
+        raise FundingError(
+            f"{line.recipient_name} har tackat nej; beloppet för {line.post_code} hålls inne."
+        )
+    if status == PayoutStatus.PAID and date is None:
+        raise FundingError("Ange utbetalningsdag.")
+    with transaction.atomic():
+        payout, created = Payout.objects.update_or_create(
+            line=line,
+            defaults={
+                "status": status,
+                "date": date,
+                "reference": reference[:100],
+                "updated_by_username": _username(by),
+            },
+        )
+        record_event(
+            f"funding.payout.{'create' if created else 'update'}",
+            actor=by,
+            target=payout,
+            detail={
+                "run": line.run_id,
+                "post": line.post_code,
+                "recipient": line.recipient_code,
+                "amount_sek": line.amount_sek,
+                "status": status,
+            },
+            request=request,
+        )
+    return payout
+
+
+def payout_totals(run_id: int) -> dict[str, int]:
+    """Kronor per payout status for a run; lines without a payout row count as planned."""
+    totals = dict.fromkeys(PayoutStatus.values, 0)
+    for amount, withheld, status in AllocationLine.objects.filter(run_id=run_id).values_list(
+        "amount_sek", "withheld", "payout__status"
+    ):
+        key = status or (PayoutStatus.HELD if withheld else PayoutStatus.PLANNED)
+        totals[key] += amount
+    return totals
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+def expected_units(agreement: Agreement, level: str) -> list[Unit]:
+    """The recipients expected to report: every unit of ``level`` that did not decline."""
+    geo_level = UNIT_LEVEL[level]
+    declined = set(
+        Acceptance.objects.filter(agreement=agreement, accepted=False).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return [
+        u for u in Unit.objects.filter(level=geo_level).order_by("code") if u.pk not in declined
+    ]
+
+
+def _check_questions(questions: Any) -> list[dict[str, Any]]:
+    if not isinstance(questions, list) or not questions:
+        raise FundingError("En enkät behöver minst en fråga.")
+    problems: list[str] = []
+    seen: set[str] = set()
+    clean: list[dict[str, Any]] = []
+    for i, q in enumerate(questions):
+        where = f"questions[{i}]"
+        if not isinstance(q, Mapping):
+            problems.append(f"{where}: ska vara en tabell")
+            continue
+        code, text, qtype = q.get("code"), q.get("text"), q.get("type", "text")
+        if not isinstance(code, str) or not code.strip():
+            problems.append(f"{where}.code: saknas")
+        elif code in seen:
+            problems.append(f"{where}.code: {code!r} används två gånger")
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}.text: saknas")
+        if qtype not in QUESTION_TYPES:
+            problems.append(f"{where}.type: {qtype!r} (tillåtna: {', '.join(QUESTION_TYPES)})")
+        choices = q.get("choices") or []
+        if qtype == "choice" and (
+            not isinstance(choices, list)
+            or len(choices) < 2
+            or not all(isinstance(c, str) for c in choices)
+        ):
+            problems.append(f"{where}.choices: en flervalsfråga behöver minst två svarsalternativ")
+        unknown = sorted(set(q) - {"code", "text", "type", "required", "choices", "help"})
+        if unknown:
+            problems.append(f"{where}: okända fält {unknown}")
+        if isinstance(code, str):
+            seen.add(code)
+        clean.append(
+            {
+                "code": code,
+                "text": text,
+                "type": qtype,
+                "required": bool(q.get("required", False)),
+                "choices": list(choices),
+                "help": q.get("help", ""),
+            }
+        )
+    if problems:
+        raise FundingError("Enkäten har fel: " + "; ".join(problems) + ".")
+    return clean
+
+
+def create_survey(
+    agreement: Agreement,
+    *,
+    code: str,
+    title: str,
+    respondent_level: str,
+    due_date: dt.date,
+    questions: Sequence[Mapping[str, Any]],
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Survey:
+    """Create a reporting survey; every question is checked first."""
+    _manage(by, request)
+    if respondent_level not in (RecipientLevel.KOMMUN, RecipientLevel.REGION):
+        raise FundingError("Enkäter besvaras av kommuner eller regioner.")
+    clean = _check_questions(list(questions))
+    if agreement.surveys.filter(code=code).exists():
+        raise FundingError(f"Enkäten {code!r} finns redan för {agreement.year}.")
+    with transaction.atomic():
+        survey = Survey.objects.create(
+            agreement=agreement,
+            code=code,
+            title=title,
+            respondent_level=respondent_level,
+            due_date=due_date,
+            questions=clean,
+        )
+        record_event(
+            "funding.survey.create",
+            actor=by,
+            target=survey,
+            detail={"year": agreement.year, "code": code, "questions": len(clean)},
+            request=request,
+        )
+    return survey
+
+
+def _may_report(by: Any, unit: Unit) -> bool:
+    if isinstance(by, SystemActor):
+        return True
+    return organisations_with_permission(by, Permission.REPORT_FUNDING).filter(unit=unit).exists()
+
+
+def _check_answers(survey: Survey, answers: Mapping[str, Any], *, complete: bool) -> dict[str, Any]:
+    questions = {q["code"]: q for q in survey.questions}
+    problems: list[str] = []
+    for code in sorted(set(answers) - set(questions)):
+        problems.append(f"{code}: ingen fråga med den koden")
+    clean: dict[str, Any] = {}
+    for code, q in questions.items():
+        value = answers.get(code)
+        if value is None or value == "":
+            if complete and q["required"]:
+                problems.append(f"{code}: obligatorisk fråga saknar svar")
+            continue
+        if q["type"] == "number" and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            problems.append(f"{code}: {value!r} är inget tal")
+        elif q["type"] == "yesno" and not isinstance(value, bool):
+            problems.append(f"{code}: svara ja eller nej (true/false)")
+        elif q["type"] == "choice" and value not in q["choices"]:
+            problems.append(f"{code}: {value!r} är inget av svarsalternativen")
+        elif q["type"] == "text" and not isinstance(value, str):
+            problems.append(f"{code}: svaret ska vara text")
+        else:
+            clean[code] = value
+    if problems:
+        raise FundingError("Svaren har fel: " + "; ".join(problems) + ".")
+    return clean
+
+
+def save_response(
+    survey: Survey,
+    *,
+    unit_code: str,
+    answers: Mapping[str, Any],
+    submit: bool = False,
+    by: Any,
+    request: HttpRequest | None = None,
+) -> SurveyResponse:
+    """Save a recipient's answers as a draft, or submit them (all required answers needed).
+
+    A submitted response cannot be changed until a coordinator reopens it.
+    """
+    unit = _unit(unit_code, survey.respondent_level)
+    if not _may_report(by, unit):
+        deny(
+            by,
+            Permission.REPORT_FUNDING,
+            request=request,
+            detail={"survey": survey.code, "unit": unit.code},
+        )
+    with transaction.atomic():
+        response, _created = SurveyResponse.objects.select_for_update().get_or_create(
+            survey=survey, unit=unit
+        )
+        if response.status == ResponseStatus.SUBMITTED:
+            raise FundingError(
+                f"{unit.name} har redan skickat in {survey.title!r}; "
+                "be samordnaren öppna svaret igen för att ändra det."
+            )
+        merged = {**response.answers, **dict(answers)}
+        response.answers = _check_answers(survey, merged, complete=submit)
+        response.updated_by_username = _username(by)
+        if submit:
+            response.status = ResponseStatus.SUBMITTED
+            response.submitted_at = timezone.now()
+            response.submitted_by_username = _username(by)
+        response.save()
+        record_event(
+            f"funding.survey_response.{'submit' if submit else 'save'}",
+            actor=by,
+            target=response,
+            detail={"survey": survey.code, "unit": unit.code, "answered": len(response.answers)},
+            request=request,
+        )
+    return response
+
+
+def reopen_response(
+    response: SurveyResponse, *, reason: str, by: Any, request: HttpRequest | None = None
+) -> SurveyResponse:
+    """Turn a submitted response back into a draft (coordinators; the reason is audited)."""
+    _manage(by, request)
+    if response.status != ResponseStatus.SUBMITTED:
+        raise FundingError("Bara inskickade svar kan öppnas igen.")
+    if not reason.strip():
+        raise FundingError("Ange varför svaret öppnas igen.")
+    with transaction.atomic():
+        response.status = ResponseStatus.DRAFT
+        response.reopened += 1
+        response.save(update_fields=["status", "reopened", "updated_at"])
+        record_event(
+            "funding.survey_response.reopen",
+            actor=by,
+            target=response,
+            detail={"survey": response.survey.code, "unit": response.unit.code, "reason": reason},
+            request=request,
+        )
+    return response
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    unit_code: str
+    unit_name: str
+    status: str  # "submitted" | "draft" | "missing"
+    late: bool
+    submitted_at: dt.datetime | None
+    reopened: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "status": self.status,
+            "late": self.late,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "reopened": self.reopened,
+        }
+
+
+REPORT_COLUMNS: Final = ("unit_code", "unit_name", "status", "late", "submitted_at", "reopened")
+
+
+@dataclass(frozen=True)
+class Completeness:
+    survey: Survey
+    rows: list[ReportStatus]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def late(self) -> list[ReportStatus]:
+        return [r for r in self.rows if r.late]
+
+    @property
+    def share_submitted(self) -> float:
+        return self.count("submitted") / len(self.rows) if self.rows else 0.0
+
+
+def completeness(survey: Survey, *, today: dt.date | None = None) -> Completeness:
+    """Who reported, who has a draft, who has not started, and who is late (not submitted
+    after the due date). Recipients that declined the agreement are not expected."""
+    today = today or timezone.localdate()
+    responses = {r.unit_id: r for r in survey.responses.all()}
+    rows = []
+    for unit in expected_units(survey.agreement, survey.respondent_level):
+        r = responses.get(unit.pk)
+        status = r.status if r is not None else "missing"
+        submitted_late = (
+            r is not None
+            and r.submitted_at is not None
+            and timezone.localdate(r.submitted_at) > survey.due_date
+        )
+        late = (status != ResponseStatus.SUBMITTED and today > survey.due_date) or (
+            status == ResponseStatus.SUBMITTED and submitted_late
+        )
+        rows.append(
+            ReportStatus(
+                unit.code,
+                unit.name,
+                status,
+                late,
+                r.submitted_at if r is not None else None,
+                r.reopened if r is not None else 0,
+            )
+        )
+    return Completeness(survey, rows)
