@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from datasmart.funding.cli import funding_app
 from datasmart.indicators.cli import indicators_app
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(funding_app, name="funding")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -164,10 +166,13 @@ def data_load(
     else:
         console.print("Inget att göra: alla filer är redan inlästa och oförändrade.")
     if indicators:
+        from datasmart.funding.services import load_agreements
         from datasmart.indicators.cli import load_real
 
         console.print("Indikatorer:")
         load_real(data_dir, force=force)
+        loaded = load_agreements()
+        console.print(f"Överenskommelser: {len(loaded)} filer kontrollerade.")
 
 
 @units_app.command("list")
@@ -289,9 +294,11 @@ def _setup_platform() -> None:
     report = load_reference_data()
     if report.changed:
         console.print(f"Referensdata inläst: {report.rows_loaded} rader.")
+    from datasmart.funding.services import load_agreements
     from datasmart.indicators.cli import load_real
 
     load_real(quiet=True)
+    load_agreements()
     try:
         from datasmart.accounts.services import bootstrap_admin
     except ImportError:  # accounts not ready in this build

@@ -63,3 +63,4 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("/", geo_router)
 api.add_router("/", "datasmart.accounts.api.router")
 api.add_router("/", "datasmart.indicators.api.router")
+api.add_router("/funding", "datasmart.funding.api.router")

@@ -8,6 +8,7 @@ from datasmart.api.router import api
 urlpatterns = [
     path("", include("datasmart.web.urls")),
     path("konto/", include("datasmart.accounts.urls")),
+    path("medel/", include("datasmart.funding.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
