@@ -253,3 +253,62 @@ class Observation(models.Model):
 
     def key(self) -> tuple[Any, ...]:
         return (self.indicator_id, self.unit_id, self.period, self.sex, self.age_group)
+
+
+class Result(models.Model):
+    """One computed figure from :func:`datasmart.indicators.engine.compute`.
+
+    Rows are replaced as a whole per indicator by
+    :func:`datasmart.indicators.results.compute_indicator`; suppression has already been
+    applied (a suppressed row has ``status = "suppressed"`` and no value, interval or
+    numerator). ``level`` repeats ``unit.level`` so that a level's rows are one index scan.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="indicator_results")
+    level = models.CharField(_("nivå"), max_length=16)
+    period = models.PositiveSmallIntegerField(_("år"))
+    sex = models.CharField(_("kön"), max_length=1, default=ObservationSex.TOTAL)
+    age_group = models.CharField(_("åldersgrupp"), max_length=16, blank=True, default="")
+    numerator = models.FloatField(_("täljare"), null=True, blank=True)
+    denominator = models.FloatField(_("nämnare"), null=True, blank=True)
+    value = models.FloatField(_("värde"), null=True, blank=True)
+    lower = models.FloatField(_("undre gräns"), null=True, blank=True)
+    upper = models.FloatField(_("övre gräns"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=24)
+    suppression = models.CharField(_("röjandeskydd"), max_length=16, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    aggregated_from = models.CharField(_("summerat från"), max_length=40, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    national_value = models.FloatField(_("rikets värde"), null=True, blank=True)
+    vs_nation = models.CharField(_("jämfört med riket"), max_length=24, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    group_code = models.CharField(_("kommungrupp"), max_length=16, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    group_value = models.FloatField(_("kommungruppens värde"), null=True, blank=True)
+    vs_group = models.CharField(_("jämfört med gruppen"), max_length=24, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    previous_period = models.PositiveSmallIntegerField(_("föregående år"), null=True, blank=True)
+    previous_value = models.FloatField(_("föregående värde"), null=True, blank=True)
+    vs_previous = models.CharField(_("jämfört med föregående"), max_length=24, null=True)  # noqa: DJ001 (engine null = not applicable)
+    rank = models.PositiveIntegerField(_("rang"), null=True, blank=True)
+    n_ranked = models.PositiveIntegerField(_("antal rangordnade"), null=True, blank=True)
+    quintile = models.PositiveSmallIntegerField(_("kvintil"), null=True, blank=True)
+    funnel_zone = models.CharField(_("trattzon"), max_length=24, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    method = models.CharField(_("metod"), max_length=300, blank=True)
+    computed_at = models.DateTimeField(_("beräknad"))
+
+    class Meta:
+        ordering = ["indicator", "period", "level", "unit"]
+        verbose_name = _("resultat")
+        verbose_name_plural = _("resultat")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "period", "sex", "age_group"],
+                name="uniq_result_cell",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["indicator", "period", "level"], name="result_ind_period_level_idx"
+            ),
+            models.Index(fields=["unit", "period"], name="result_unit_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.unit_id} {self.period} {self.sex}: {self.value}"

@@ -1,0 +1,644 @@
+"""Computed indicator results: run the engine, store its output, and query it.
+
+:func:`compute_indicator` builds the engine's input frames from :class:`Observation` rows
+and the geography (:class:`~datasmart.geo.models.Unit`, kommungrupp edition 2017), calls
+:func:`datasmart.indicators.engine.compute` and replaces the indicator's :class:`Result`
+rows in one transaction, with an audit event. Suppression is applied by the engine before
+anything is stored, so everything read from here is publishable: a suppressed cell has
+``status = "suppressed"`` and no numerator, value or interval.
+
+Units the engine reports as ``missing`` (no data at all) are not stored; queries list
+every unit of a level and fill the gaps with ``status = "missing"``.
+
+Reads (used by the API, the CLI export and the indicator pages):
+
+- :func:`query_results` — one row per unit of a level for one period/sex/age group;
+- :func:`available_filters` — periods, sexes, age groups and levels with results;
+- :func:`national_series`, :func:`unit_series` — time series;
+- :func:`unit_profile` — one row per indicator for a unit (spine chart);
+- :func:`comparison_summary` — counts of better/similar/worse per comparison;
+- :func:`composite_index` — see :mod:`datasmart.indicators.composite`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
+from datasmart.accounts.permissions import Permission, require_permission
+from datasmart.geo.loaders import bulk_insert
+from datasmart.geo.models import ComparatorMembership, Unit
+
+from . import engine
+from .models import Indicator, Observation, Result
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "KOMMUNGRUPP_EDITION",
+    "RESULT_FIELDS",
+    "ComputeReport",
+    "Progress",
+    "ResultsError",
+    "available_filters",
+    "comparison_summary",
+    "composite_index",
+    "compute_all",
+    "compute_indicator",
+    "indicator_spec",
+    "national_series",
+    "observations_frame",
+    "query_results",
+    "unit_profile",
+    "unit_series",
+    "units_frame",
+    "write_export",
+]
+
+KOMMUNGRUPP_KIND = "kommungrupp"
+KOMMUNGRUPP_EDITION = "2017"
+LEVELS: tuple[str, ...] = ("nation", "sjukvardsregion", "region", "kommun")
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, label)``: called as work advances (for a progress bar)."""
+
+RESULT_FIELDS: tuple[str, ...] = (
+    "period", "sex", "age_group", "numerator", "denominator", "value", "lower", "upper",
+    "status", "suppression", "aggregated_from", "national_value", "vs_nation", "group_code",
+    "group_value", "vs_group", "previous_period", "previous_value", "vs_previous", "rank",
+    "n_ranked", "quintile", "funnel_zone", "method",
+)  # fmt: skip
+"""Stored engine columns returned by :func:`query_results` (besides the unit's)."""
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "indicator", "unit_code", "unit_name", "level", "period", "sex", "age_group",
+    "value", "lower", "upper", "status", "numerator", "denominator", "national_value",
+    "vs_nation", "group_code", "group_value", "vs_group", "previous_period",
+    "previous_value", "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method",
+)  # fmt: skip
+"""Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why)."""
+
+_HIDDEN_UNLESS_OK = ("numerator", "value", "lower", "upper")
+_CI_FOR_ENGINE = {"wilson": "wilson", "byar": "byar", "dobson": "byar", "normal": "none"}
+
+
+class ResultsError(ValueError):
+    """An indicator cannot be computed or queried; the message is safe to show."""
+
+
+@dataclass
+class ComputeReport:
+    """What one :func:`compute_indicator` call did."""
+
+    indicator: str
+    rows: int = 0
+    periods: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# --- engine input -----------------------------------------------------------------------
+
+
+def units_frame() -> pl.DataFrame:
+    """The engine's ``units`` frame from the geography (kommungrupp edition 2017)."""
+    groups = dict(
+        ComparatorMembership.objects.filter(
+            group__kind=KOMMUNGRUPP_KIND, group__edition=KOMMUNGRUPP_EDITION
+        ).values_list("unit_id", "group__code")
+    )
+    units = list(
+        Unit.objects.select_related("parent", "region", "sjukvardsregion").order_by("code")
+    )
+    rows = []
+    for u in units:
+        region = sjvr = None
+        if u.level == "kommun":
+            if u.region is None:
+                continue  # not part of the geography (e.g. a test organisation's unit)
+            region = u.region.code
+            sjvr = u.sjukvardsregion.code if u.sjukvardsregion else None
+        elif u.level == "region" and not u.is_split:
+            if u.sjukvardsregion is not None:
+                sjvr = u.sjukvardsregion.code
+            elif u.parent is not None and u.parent.level == "sjukvardsregion":
+                sjvr = u.parent.code
+        rows.append(
+            {
+                "unit_code": u.code,
+                "level": u.level,
+                "region_code": region,
+                "sjukvardsregion_code": sjvr,
+                "kommungrupp": groups.get(u.pk) if u.level == "kommun" else None,
+                "name": u.name,
+            }
+        )
+    schema = {
+        "unit_code": pl.Utf8,
+        "level": pl.Utf8,
+        "region_code": pl.Utf8,
+        "sjukvardsregion_code": pl.Utf8,
+        "kommungrupp": pl.Utf8,
+        "name": pl.Utf8,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def indicator_spec(indicator: Indicator) -> engine.IndicatorSpec:
+    """The engine's :class:`~datasmart.indicators.engine.IndicatorSpec` for an indicator.
+
+    ``composite`` indicators are taken as published values; the catalogue's CI methods
+    map to the engine's (``dobson`` → the engine's DSR interval, ``normal`` → none), and a
+    method the type does not support falls back to none.
+    """
+    kind = indicator.type if indicator.type in engine.INDICATOR_TYPES else "value"
+    ci = _CI_FOR_ENGINE.get(indicator.ci_method, "none")
+    if ci not in engine.ALLOWED_CI[kind]:
+        ci = "none"
+    aggregatable = kind != "value"
+    stored = [lv for lv in LEVELS if lv in (indicator.levels or [])]
+    levels = LEVELS if aggregatable else tuple(dict.fromkeys(["nation", *stored]))
+    bands = tuple(a for a in (indicator.age_groups or []) if a)
+    return engine.IndicatorSpec(
+        id=indicator.code,
+        type=kind,  # type: ignore[arg-type]
+        multiplier=1.0 if kind == "count" else float(indicator.multiplier or 1),
+        polarity=indicator.polarity,  # type: ignore[arg-type]
+        ci_method=ci,  # type: ignore[arg-type]
+        levels=levels,
+        aggregatable=aggregatable,
+        age_bands=bands if kind != "dsr" else (),
+    )
+
+
+def observations_frame(indicator: Indicator) -> pl.DataFrame:
+    """The engine's ``observations`` frame for one indicator."""
+    rows = Observation.objects.filter(indicator=indicator).values_list(
+        "unit__code", "period", "sex", "age_group", "numerator", "denominator", "value", "status"
+    )
+    schema = {
+        "unit_code": pl.Utf8,
+        "period": pl.Int64,
+        "sex": pl.Utf8,
+        "age_group": pl.Utf8,
+        "numerator": pl.Float64,
+        "denominator": pl.Float64,
+        "value": pl.Float64,
+        "status": pl.Utf8,
+    }
+    return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+# --- compute ----------------------------------------------------------------------------
+
+_STORED_COLUMNS = (
+    "indicator_id", "unit_id", "level", "period", "sex", "age_group", "numerator",
+    "denominator", "value", "lower", "upper", "status", "suppression", "aggregated_from",
+    "national_value", "vs_nation", "group_code", "group_value", "vs_group",
+    "previous_period", "previous_value", "vs_previous", "rank", "n_ranked", "quintile",
+    "funnel_zone", "method", "computed_at",
+)  # fmt: skip
+
+
+def _check(by: Any) -> None:
+    if not isinstance(by, SystemActor):
+        require_permission(by, Permission.EDIT_INDICATORS)
+
+
+def compute_indicator(
+    indicator: Indicator | str,
+    *,
+    by: Any = SYSTEM,
+    progress: Progress | None = None,
+    units: pl.DataFrame | None = None,
+    suppression_threshold: float = 5,
+    request: Any = None,
+) -> ComputeReport:
+    """Compute one indicator and replace its stored results (one transaction, audited).
+
+    A user ``by`` needs ``EDIT_INDICATORS`` (a denial is audited); ``SYSTEM`` is the CLI
+    and the data load. Raises :class:`ResultsError` when the engine refuses the data.
+    """
+    _check(by)
+    if isinstance(indicator, str):
+        try:
+            indicator = Indicator.objects.get(code=indicator)
+        except Indicator.DoesNotExist:
+            raise ResultsError(f"Ingen indikator med koden '{indicator}' finns.") from None
+    started = time.monotonic()
+
+    def step(done: int, label: str) -> None:
+        if progress is not None:
+            progress(done, 4, label)
+
+    step(0, f"{indicator.code}: läser observationer")
+    obs = observations_frame(indicator)
+    unit_frame = units if units is not None else units_frame()
+    step(1, f"{indicator.code}: beräknar")
+    if obs.height:
+        try:
+            out = engine.compute(
+                obs,
+                unit_frame,
+                indicator_spec(indicator),
+                suppression_threshold=suppression_threshold,
+            )
+        except ValueError as exc:
+            raise ResultsError(f"{indicator.code}: {exc}") from exc
+        out = out.filter(pl.col("status") != "missing")
+    else:
+        out = pl.DataFrame(schema={c: pl.Utf8 for c in engine.OUTPUT_COLUMNS})
+    step(2, f"{indicator.code}: sparar")
+    ids = dict(Unit.objects.values_list("code", "pk"))
+    now = timezone.now()
+    frame = pl.DataFrame()
+    if out.height:
+        frame = out.with_columns(
+            indicator_id=pl.lit(indicator.pk, pl.Int64),
+            unit_id=pl.col("unit_code").replace_strict(ids, return_dtype=pl.Int64),
+            computed_at=pl.lit(now.isoformat()),
+            method=pl.col("method").str.slice(0, 300),
+        ).select(_STORED_COLUMNS)
+    with transaction.atomic():
+        deleted, _ = Result.objects.filter(indicator=indicator).delete()
+        if frame.height:
+            bulk_insert(Result._meta.db_table, list(_STORED_COLUMNS), frame)
+        periods = sorted(int(p) for p in out["period"].unique().to_list()) if out.height else []
+        record_event(
+            "indicators.compute",
+            actor=by,
+            target=indicator,
+            detail={
+                "indicator": indicator.code,
+                "rows": frame.height,
+                "replaced": deleted,
+                "periods": periods[-30:],
+            },
+            request=request,
+        )
+    step(4, f"{indicator.code}: klar")
+    return ComputeReport(
+        indicator=indicator.code,
+        rows=frame.height,
+        periods=periods,
+        seconds=time.monotonic() - started,
+    )
+
+
+def compute_all(
+    by: Any = SYSTEM,
+    progress: Progress | None = None,
+    *,
+    codes: Sequence[str] | None = None,
+) -> list[ComputeReport]:
+    """Compute every indicator (or those in ``codes``); one failure does not stop the rest.
+
+    Each indicator is its own transaction; a failed one keeps its previous results and
+    its report carries the error.
+    """
+    _check(by)
+    qs = Indicator.objects.order_by("code")
+    if codes is not None:
+        qs = qs.filter(code__in=list(codes))
+    indicators = list(qs)
+    units = units_frame()
+    reports = []
+    for i, ind in enumerate(indicators):
+        if progress is not None:
+            progress(i, len(indicators), ind.code)
+        try:
+            reports.append(compute_indicator(ind, by=by, units=units))
+        except ResultsError as exc:
+            reports.append(ComputeReport(indicator=ind.code, error=str(exc)))
+    if progress is not None:
+        progress(len(indicators), len(indicators), "klart")
+    return reports
+
+
+# --- queries ----------------------------------------------------------------------------
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    """Blank the numbers of a row that is not ``ok`` (belt and braces over the engine)."""
+    if row.get("status") != "ok":
+        for name in _HIDDEN_UNLESS_OK:
+            row[name] = None
+        if row.get("status") == "suppressed":
+            row["denominator"] = None
+    return row
+
+
+def _missing_row(unit: Unit, period: int | None, sex: str, age_group: str) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(RESULT_FIELDS)
+    row.update(
+        unit_code=unit.code,
+        unit_name=unit.name,
+        level=unit.level,
+        period=period,
+        sex=sex,
+        age_group=age_group,
+        status="missing",
+        method="",
+    )
+    return row
+
+
+def _indicator(indicator: Indicator | str) -> Indicator:
+    if isinstance(indicator, Indicator):
+        return indicator
+    try:
+        return Indicator.objects.get(code=indicator)
+    except Indicator.DoesNotExist:
+        raise ResultsError(f"Ingen indikator med koden '{indicator}' finns.") from None
+
+
+def latest_period(
+    indicator: Indicator, *, level: str | None = None, sex: str = "T", age_group: str = ""
+) -> int | None:
+    """The latest period with results (at ``level``, for the sex/age group), or None."""
+    qs = Result.objects.filter(indicator=indicator, sex=sex, age_group=age_group)
+    if level:
+        qs = qs.filter(level=level)
+    period = qs.order_by("-period").values_list("period", flat=True).first()
+    return int(period) if period is not None else None
+
+
+def kommungrupp_members(code: str) -> set[str]:
+    """Unit codes of kommungrupp ``code`` (edition 2017)."""
+    return set(
+        ComparatorMembership.objects.filter(
+            group__kind=KOMMUNGRUPP_KIND, group__edition=KOMMUNGRUPP_EDITION, group__code=code
+        ).values_list("unit__code", flat=True)
+    )
+
+
+def query_results(
+    indicator: Indicator | str,
+    *,
+    level: str = "kommun",
+    period: int | None = None,
+    sex: str = "T",
+    age_group: str = "",
+    kommungrupp: str | None = None,
+    unit: str | None = None,
+) -> list[dict[str, Any]]:
+    """One row per unit of ``level`` (by code) for one period, sex and age group.
+
+    ``period`` None → the latest period with results at that level. Rows have
+    ``unit_code``, ``unit_name``, ``level`` and :data:`RESULT_FIELDS`; a unit without a
+    result gets ``status = "missing"``; rows that are not ``ok`` carry no value, interval
+    or numerator. ``kommungrupp`` (a code such as ``"B3"``) and ``unit`` narrow the units.
+    """
+    ind = _indicator(indicator)
+    if level not in LEVELS:
+        raise ResultsError(f"Okänd nivå '{level}'; välj bland {', '.join(LEVELS)}.")
+    if period is None:
+        period = latest_period(ind, level=level, sex=sex, age_group=age_group)
+    units = Unit.objects.filter(level=level).order_by("code")
+    if unit:
+        units = units.filter(code=unit)
+    if kommungrupp:
+        units = units.filter(code__in=kommungrupp_members(kommungrupp))
+    cell = Result.objects.filter(indicator=ind, level=level, sex=sex, age_group=age_group)
+    stored = (
+        {r["unit_id"]: r for r in cell.filter(period=period).values("unit_id", *RESULT_FIELDS)}
+        if period is not None
+        else {}
+    )
+    rows = []
+    for u in units:
+        found = stored.get(u.pk)
+        if found is None:
+            rows.append(_missing_row(u, period, sex, age_group))
+            continue
+        found.pop("unit_id")
+        row = {"unit_code": u.code, "unit_name": u.name, "level": u.level, **found}
+        rows.append(_public(row))
+    return rows
+
+
+def available_filters(indicator: Indicator | str) -> dict[str, list[Any]]:
+    """What :func:`query_results` can be asked for: ``periods`` (ascending), ``sexes``
+    (T, 1, 2 order), ``age_groups`` ("" first) and ``levels`` (nation first)."""
+    ind = _indicator(indicator)
+    qs = Result.objects.filter(indicator=ind).order_by()
+    periods = sorted(set(qs.values_list("period", flat=True).distinct()))
+    sexes = set(qs.values_list("sex", flat=True).distinct())
+    ages = set(qs.values_list("age_group", flat=True).distinct())
+    levels = set(qs.values_list("level", flat=True).distinct())
+    return {
+        "periods": periods,
+        "sexes": [s for s in ("T", "1", "2") if s in sexes],
+        "age_groups": sorted(ages, key=lambda a: (a != "", a)),
+        "levels": [lv for lv in LEVELS if lv in levels],
+    }
+
+
+def national_series(
+    indicator: Indicator | str, sex: str = "T", age_group: str = ""
+) -> list[tuple[int, float | None, float | None, float | None]]:
+    """``(period, value, lower, upper)`` for the nation, one per period with any results
+    for this sex and age group (None where the nation is not ``ok``, e.g. missing)."""
+    ind = _indicator(indicator)
+    base = Result.objects.filter(indicator=ind, sex=sex, age_group=age_group)
+    periods = sorted(set(base.order_by().values_list("period", flat=True).distinct()))
+    nation = {
+        r["period"]: r
+        for r in base.filter(level="nation").values("period", "value", "lower", "upper", "status")
+    }
+    out: list[tuple[int, float | None, float | None, float | None]] = []
+    for p in periods:
+        r = nation.get(p)
+        if r is None or r["status"] != "ok":
+            out.append((int(p), None, None, None))
+        else:
+            out.append((int(p), r["value"], r["lower"], r["upper"]))
+    return out
+
+
+def unit_series(
+    indicator: Indicator | str, unit_code: str, sex: str = "T", age_group: str = ""
+) -> list[dict[str, Any]]:
+    """A unit's results by period (all :data:`RESULT_FIELDS`, status-aware)."""
+    ind = _indicator(indicator)
+    try:
+        unit = Unit.objects.get(code=unit_code)
+    except Unit.DoesNotExist:
+        raise ResultsError(f"Ingen enhet med koden '{unit_code}' finns.") from None
+    rows = Result.objects.filter(indicator=ind, unit=unit, sex=sex, age_group=age_group)
+    return [
+        _public({"unit_code": unit.code, "unit_name": unit.name, "level": unit.level, **r})
+        for r in rows.order_by("period").values(*RESULT_FIELDS)
+    ]
+
+
+def _quartiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"min": None, "q1": None, "median": None, "q3": None, "max": None}
+    values = sorted(values)
+    if len(values) == 1:
+        q1 = med = q3 = values[0]
+    else:
+        q1, med, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return {"min": values[0], "q1": q1, "median": med, "q3": q3, "max": values[-1]}
+
+
+def unit_profile(
+    unit_code: str, period: int | None = None, *, sex: str = "T", age_group: str = ""
+) -> list[dict[str, Any]]:
+    """One row per indicator with results at the unit's level (Fingertips spine chart).
+
+    Each row: indicator ``code``, ``title_sv``, ``value_unit``, ``polarity``, ``domain``,
+    ``period`` (``period`` if given, else the indicator's latest at that level), the
+    unit's ``value``/``lower``/``upper``/``status``/``vs_nation``, ``national_value``,
+    and ``n``, ``min``, ``q1``, ``median``, ``q3``, ``max`` of the level's ok values.
+    """
+    try:
+        unit = Unit.objects.get(code=unit_code)
+    except Unit.DoesNotExist:
+        raise ResultsError(f"Ingen enhet med koden '{unit_code}' finns.") from None
+    out = []
+    indicator_ids = (
+        Result.objects.filter(level=unit.level, sex=sex, age_group=age_group)
+        .order_by()
+        .values_list("indicator_id", flat=True)
+        .distinct()
+    )
+    for ind in Indicator.objects.filter(pk__in=list(indicator_ids)).order_by("code"):
+        per = (
+            period
+            if period is not None
+            else latest_period(ind, level=unit.level, sex=sex, age_group=age_group)
+        )
+        if per is None:
+            continue
+        cell = Result.objects.filter(
+            indicator=ind, level=unit.level, period=per, sex=sex, age_group=age_group
+        )
+        values = [
+            float(v)
+            for v in cell.filter(status="ok").values_list("value", flat=True)
+            if v is not None
+        ]
+        own = cell.filter(unit=unit).values("value", "lower", "upper", "status", "vs_nation")
+        mine = _public(dict(own[0])) if own else {"status": "missing"}
+        national = (
+            Result.objects.filter(
+                indicator=ind, level="nation", period=per, sex=sex, age_group=age_group,
+                status="ok",
+            )
+            .values_list("value", flat=True)
+            .first()
+        )  # fmt: skip
+        out.append(
+            {
+                "code": ind.code,
+                "title_sv": ind.title_sv,
+                "title_en": ind.title_en,
+                "value_unit": ind.value_unit,
+                "polarity": ind.polarity,
+                "domain": ind.domain,
+                "period": per,
+                "unit_code": unit.code,
+                "unit_name": unit.name,
+                "level": unit.level,
+                "value": mine.get("value"),
+                "lower": mine.get("lower"),
+                "upper": mine.get("upper"),
+                "status": mine.get("status", "missing"),
+                "vs_nation": mine.get("vs_nation"),
+                "national_value": national,
+                "n": len(values),
+                **_quartiles(values),
+            }
+        )
+    return out
+
+
+def comparison_summary(
+    indicator: Indicator | str,
+    *,
+    level: str = "kommun",
+    period: int | None = None,
+    sex: str = "T",
+    age_group: str = "",
+) -> dict[str, Any]:
+    """Counts of each outcome of ``vs_nation``, ``vs_group`` and ``vs_previous`` (and of
+    ``status``) over the units of a level in one period (latest by default)."""
+    rows = query_results(indicator, level=level, period=period, sex=sex, age_group=age_group)
+    summary: dict[str, Any] = {
+        "period": rows[0]["period"] if rows else period,
+        "level": level,
+        "sex": sex,
+        "age_group": age_group,
+        "units": len(rows),
+    }
+    for name in ("status", "vs_nation", "vs_group", "vs_previous"):
+        counts: dict[str, int] = {}
+        for r in rows:
+            key = r.get(name) or "not_compared"
+            counts[key] = counts.get(key, 0) + 1
+        summary[name] = dict(sorted(counts.items()))
+    return summary
+
+
+def composite_index(
+    domain_spec: dict[str, list[str]] | None = None, period: int | None = None
+) -> dict[str, Any]:
+    """See :func:`datasmart.indicators.composite.composite_index`."""
+    from .composite import composite_index as _composite
+
+    return _composite(domain_spec=domain_spec, period=period)
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def export_rows(indicator: Indicator | str, **filters: Any) -> list[dict[str, Any]]:
+    """:func:`query_results` rows shaped as :data:`EXPORT_COLUMNS`."""
+    ind = _indicator(indicator)
+    rows = query_results(ind, **filters)
+    return [{"indicator": ind.code, **{c: r.get(c) for c in EXPORT_COLUMNS[1:]}} for r in rows]
+
+
+def write_export(rows: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
+    """Write export rows as ``csv`` (UTF-8, blank for empty), ``xlsx`` or ``json``.
+
+    Returns the number of rows written.
+    """
+    rows = list(rows)
+    columns = list(EXPORT_COLUMNS)
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            for r in rows:
+                writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+    elif fmt == "json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("resultat")
+        ws.append(columns)
+        for r in rows:
+            ws.append([r.get(c) for c in columns])
+        wb.save(path)
+    else:
+        raise ResultsError(f"Okänt format '{fmt}'; välj csv, xlsx eller json.")
+    return len(rows)
