@@ -9,19 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from datasmart.cli_support import setup_django, user_errors
 from datasmart.funding.cli import funding_app
 from datasmart.indicators.cli import indicators_app
 
@@ -44,8 +43,6 @@ app.add_typer(funding_app, name="funding")
 console = Console()
 err_console = Console(stderr=True)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 class Format(StrEnum):
     json = "json"
@@ -58,40 +55,6 @@ class LevelChoice(StrEnum):
     region = "region"
     sjukvardsregion = "sjukvardsregion"
     nation = "nation"
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datasmart.config.settings")
-    import django
-
-    django.setup()
-
-
-def user_errors(func: F) -> F:
-    """Run ``func`` with Django set up; turn known user errors into a message and exit 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        setup_django()
-        from django.db.utils import OperationalError, ProgrammingError
-
-        from datasmart.geo.services import GeoError
-        from datasmart.geo.validation import DataLoadError
-
-        known: tuple[type[BaseException], ...] = (GeoError, DataLoadError, ValueError)
-        try:
-            return func(*args, **kwargs)
-        except known as exc:
-            err_console.print(f"[bold red]Fel:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except (OperationalError, ProgrammingError) as exc:
-            err_console.print(
-                f"[bold red]Databasfel:[/] {exc}\nHar databasen skapats? Kör `datasmart migrate`.",
-                highlight=False,
-            )
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def emit(
