@@ -4,6 +4,10 @@ Mount with ``api.add_router("/", "datasmart.indicators.api.router")``. Paths:
 
 - ``GET /indicators`` — the catalogue; ``GET /indicators/{code}`` — one definition;
 - ``GET /indicators/{code}/observations`` — figures (JSON pages or ``format=csv``);
+- ``GET /indicators/{code}/values`` — computed results (JSON pages, ``format=csv|xlsx``);
+- ``GET /indicators/{code}/comparisons`` — counts of better/similar/worse;
+- ``GET /indicator-profiles/{unit_code}`` — one unit over all indicators (spine chart);
+- ``GET /composite-index`` — the composite index per kommun;
 - ``GET /indicator-imports`` — import history; ``POST /indicator-imports`` — upload a
   CSV/Excel file (``IMPORT_DATA``; 201 imported, 200 already imported, 422 problems).
 
@@ -15,11 +19,14 @@ token or signed-in session, as in the accounts API.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from enum import StrEnum
+from pathlib import Path as FilePath
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -27,11 +34,11 @@ from ninja.files import UploadedFile
 from datasmart.accounts.api_auth import api_token_auth, session_auth, token_or_session
 from datasmart.accounts.permissions import Permission, has_permission
 from datasmart.api.responses import ErrorOut, OutputFormat, csv_response, page_envelope
-from datasmart.geo.models import Level
+from datasmart.geo.models import Level, Unit
 from datasmart.geo.services import GeoError
 from datasmart.geo.validation import DataLoadError
 
-from . import services
+from . import composite, results, services
 from .models import (
     CiMethod,
     ImportBatch,
@@ -438,3 +445,264 @@ def import_upload(request: HttpRequest, file: File[UploadedFile], force: bool = 
         "batch": _batch_dict(result.batch),
     }
     return Status(201 if result.created else 200, body)
+
+
+# --- computed results -------------------------------------------------------------------
+
+
+class ValuesFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class ResultFilters(Schema):
+    level: Level = Field(Level.KOMMUN, description="nation, sjukvardsregion, region eller kommun")
+    period: int | None = Field(None, ge=1900, le=2100, description="År (standard: senaste)")
+    sex: ObservationSex = Field(ObservationSex.TOTAL, description="T = båda, 1 = män, 2 = kvinnor")
+    age_group: str = Field("", max_length=16, pattern=AGE_PATTERN, description="Tom = alla")
+    kommungrupp: str | None = Field(
+        None, max_length=8, pattern=r"^[A-Za-z0-9]+$", description="SKR-kommungrupp 2017, t.ex. B3"
+    )
+    unit: str | None = Field(None, max_length=32, pattern=UNIT_PATTERN, description="Enhetens kod")
+
+
+class ValueFilters(ResultFilters):
+    limit: int = Field(500, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    format: ValuesFormat = ValuesFormat.json
+
+
+class ResultOut(Schema):
+    indicator: str
+    unit_code: str
+    unit_name: str
+    level: str
+    period: int | None
+    sex: str
+    age_group: str
+    value: float | None = Field(description="Tomt om status inte är ok (t.ex. röjandeskydd)")
+    lower: float | None
+    upper: float | None
+    status: str = Field(description="ok, missing, suppressed, suppressed_at_source, …")
+    numerator: float | None
+    denominator: float | None
+    national_value: float | None
+    vs_nation: str | None
+    group_code: str | None
+    group_value: float | None
+    vs_group: str | None
+    previous_period: int | None
+    previous_value: float | None
+    vs_previous: str | None
+    rank: int | None
+    n_ranked: int | None
+    quintile: int | None
+    funnel_zone: str | None
+    method: str | None
+
+
+class ResultPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    next: str | None
+    previous: str | None
+    items: list[ResultOut]
+
+
+class ComparisonOut(Schema):
+    indicator: str
+    period: int | None
+    level: str
+    sex: str
+    age_group: str
+    units: int
+    status: dict[str, int]
+    vs_nation: dict[str, int]
+    vs_group: dict[str, int]
+    vs_previous: dict[str, int]
+
+
+class ProfileRowOut(Schema):
+    code: str
+    title_sv: str
+    title_en: str
+    value_unit: str
+    polarity: str
+    domain: str
+    period: int | None
+    value: float | None
+    lower: float | None
+    upper: float | None
+    status: str
+    vs_nation: str | None
+    national_value: float | None
+    n: int
+    min: float | None
+    q1: float | None
+    median: float | None
+    q3: float | None
+    max: float | None
+
+
+class ProfileOut(Schema):
+    unit_code: str
+    unit_name: str
+    level: str
+    items: list[ProfileRowOut]
+
+
+class ProfileFilters(Schema):
+    period: int | None = Field(None, ge=1900, le=2100)
+    sex: ObservationSex = ObservationSex.TOTAL
+    age_group: str = Field("", max_length=16, pattern=AGE_PATTERN)
+
+
+class CompositeMethod(StrEnum):
+    zscore = "zscore"
+    rank = "rank"
+
+
+class CompositeFilters(Schema):
+    period: int | None = Field(None, ge=1900, le=2100)
+    method: CompositeMethod = CompositeMethod.zscore
+
+
+class CompositeRowOut(Schema):
+    unit_code: str
+    unit_name: str
+    domains: dict[str, float | None]
+    total: float | None
+    rank: int | None
+    n_ranked: int
+    n_indicators: int
+
+
+class CompositeOut(Schema):
+    method: str
+    level: str
+    period: int | None
+    domains: dict[str, list[str]]
+    indicators: dict[str, dict[str, Any]]
+    rows: list[CompositeRowOut]
+
+
+def _xlsx_response(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Any:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("resultat")
+    ws.append(columns)
+    for r in rows:
+        ws.append([r.get(c) for c in columns])
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+        wb.save(tmp.name)
+        body = FilePath(tmp.name).read_bytes()
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get(
+    "/indicators/{code}/values",
+    response={200: ResultPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=optional_auth,
+    summary="Beräknade värden för en indikator",
+    description=(
+        "Ett värde per enhet på nivån för ett år (standard: senaste), kön och åldersgrupp, "
+        "med konfidensintervall och jämförelser. Röjandeskyddade celler har tomt värde och "
+        "status `suppressed`. JSON sidvis, eller alla rader med `format=csv` / `format=xlsx`."
+    ),
+)
+def indicator_values(
+    request: HttpRequest,
+    filters: Query[ValueFilters],
+    code: str = Path(..., max_length=80, pattern=CODE_PATTERN),
+) -> Any:
+    _require_view(request)
+    ind = _get(code)
+    try:
+        rows = results.export_rows(
+            ind,
+            level=filters.level,
+            period=filters.period,
+            sex=filters.sex,
+            age_group=filters.age_group,
+            kommungrupp=filters.kommungrupp,
+            unit=filters.unit,
+        )
+    except results.ResultsError as exc:
+        raise HttpError(422, str(exc)) from exc
+    if filters.unit and not rows:
+        raise HttpError(404, f"Ingen enhet '{filters.unit}' på nivån {filters.level}.")
+    columns = list(results.EXPORT_COLUMNS)
+    if filters.format == ValuesFormat.csv:
+        return csv_response(rows, columns, f"{ind.code}.csv")
+    if filters.format == ValuesFormat.xlsx:
+        return _xlsx_response(rows, columns, f"{ind.code}.xlsx")
+    page = rows[filters.offset : filters.offset + filters.limit]
+    return page_envelope(request, page, count=len(rows), limit=filters.limit, offset=filters.offset)
+
+
+@router.get(
+    "/indicators/{code}/comparisons",
+    response={200: ComparisonOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=optional_auth,
+    summary="Jämförelser i sammandrag",
+    description="Antal enheter som är bättre/likvärdiga/sämre än riket, gruppen och förra året.",
+)
+def indicator_comparisons(
+    request: HttpRequest,
+    filters: Query[ResultFilters],
+    code: str = Path(..., max_length=80, pattern=CODE_PATTERN),
+) -> Any:
+    _require_view(request)
+    ind = _get(code)
+    try:
+        summary = results.comparison_summary(
+            ind,
+            level=filters.level,
+            period=filters.period,
+            sex=filters.sex,
+            age_group=filters.age_group,
+        )
+    except results.ResultsError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return {"indicator": ind.code, **summary}
+
+
+@router.get(
+    "/indicator-profiles/{unit_code}",
+    response={200: ProfileOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=optional_auth,
+    summary="En enhets profil över alla indikatorer",
+    description="Enhetens värde, rikets värde och nivåns spridning (min, kvartiler, max).",
+)
+def indicator_profile(
+    request: HttpRequest,
+    filters: Query[ProfileFilters],
+    unit_code: str = Path(..., max_length=32, pattern=UNIT_PATTERN),
+) -> Any:
+    _require_view(request)
+    unit = Unit.objects.filter(code=unit_code).first()
+    if unit is None:
+        raise HttpError(404, f"Ingen enhet med koden '{unit_code}' finns.")
+    items = results.unit_profile(
+        unit_code, filters.period, sex=filters.sex, age_group=filters.age_group
+    )
+    return {"unit_code": unit.code, "unit_name": unit.name, "level": unit.level, "items": items}
+
+
+@router.get(
+    "/composite-index",
+    response={200: CompositeOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    auth=optional_auth,
+    summary="Sammanvägt index per kommun",
+    description="Metod: docs/methods/composite.md. Rang 1 = bäst.",
+)
+def composite_index_endpoint(request: HttpRequest, filters: Query[CompositeFilters]) -> Any:
+    _require_view(request)
+    return composite.composite_index(period=filters.period, method=filters.method.value)

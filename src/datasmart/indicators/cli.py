@@ -73,6 +73,7 @@ def load_real(data_dir: Path | None = None, *, force: bool = False, quiet: bool 
     from datasmart.indicators.loaders import load_real_indicators
 
     report = load_real_indicators(data_dir, force=force)
+    computed = compute_stale(everything=report.changed, quiet=quiet)
     if not quiet:
         cat = report.catalogue
         console.print(
@@ -87,8 +88,53 @@ def load_real(data_dir: Path | None = None, *, force: bool = False, quiet: bool 
         for d in report.datasets:
             status = "inläst" if d.status == "loaded" else "oförändrad"
             console.print(f"  {d.dataset:<40} {d.rows:>8} rader  {status}")
+        if computed:
+            failed = [r for r in computed if not r.ok]
+            console.print(f"Resultat beräknade för {len(computed) - len(failed)} indikatorer.")
+            for r in failed:
+                console.print(f"  [red]{r.indicator}[/]: {r.error}", highlight=False)
         console.print(f"Klart på {report.seconds:.1f} s.")
     return report
+
+
+def compute_stale(*, everything: bool = False, quiet: bool = False) -> list[Any]:
+    """Compute results after a data load: every indicator when ``everything`` (the load
+    changed something), else only indicators with observations but no results yet."""
+    from datasmart.indicators.models import Indicator
+    from datasmart.indicators.results import compute_all
+
+    with_data = Indicator.objects.filter(observations__isnull=False).distinct()
+    codes = (
+        list(with_data.values_list("code", flat=True))
+        if everything
+        else list(with_data.filter(results__isnull=True).values_list("code", flat=True))
+    )
+    if not codes:
+        return []
+    if quiet:
+        return compute_all(codes=codes)
+    return _compute_with_progress(codes)
+
+
+def _compute_with_progress(codes: list[str] | None) -> list[Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from datasmart.indicators.results import compute_all
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Beräknar resultat", total=None)
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"Beräknar {label}")
+
+        return compute_all(codes=codes, progress=progress)
 
 
 @indicators_app.command("load-real")
@@ -231,3 +277,60 @@ def imports_command(
             b.sha256[:12],
         )
     console.print(table)
+
+
+@indicators_app.command("compute")
+@_user_errors
+def compute_command(
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="Indikatorns kod (kan upprepas)")
+    ] = None,
+) -> None:
+    """Beräkna resultat (värden, KI, röjandeskydd, jämförelser) och spara dem."""
+    from datasmart.indicators.models import Indicator
+
+    if indicator:
+        known = set(Indicator.objects.filter(code__in=indicator).values_list("code", flat=True))
+        unknown = sorted(set(indicator) - known)
+        if unknown:
+            raise LookupError(f"Okänd indikator: {', '.join(unknown)}")
+    reports = _compute_with_progress(list(indicator) if indicator else None)
+    table = Table(title="Beräknade resultat")
+    for col in ("indikator", "rader", "år", "sekunder", "fel"):
+        table.add_column(col, overflow="fold")
+    for r in reports:
+        years = f"{r.periods[0]}–{r.periods[-1]}" if r.periods else ""
+        table.add_row(r.indicator, str(r.rows), years, f"{r.seconds:.1f}", r.error or "")
+    console.print(table)
+    if any(not r.ok for r in reports):
+        raise typer.Exit(1)
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    xlsx = "xlsx"
+    json = "json"
+
+
+@indicators_app.command("export")
+@_user_errors
+def export_command(
+    indicator: Annotated[str, typer.Option("--indicator", help="Indikatorns kod")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fil att skriva")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="Filformat")] = (
+        ExportFormat.csv
+    ),
+    level: Annotated[str, typer.Option(help="nation, sjukvardsregion, region, kommun")] = "kommun",
+    period: Annotated[int | None, typer.Option(help="År (standard: senaste)")] = None,
+    sex: Annotated[str, typer.Option(help="T, 1 (män) eller 2 (kvinnor)")] = "T",
+    age_group: Annotated[str, typer.Option(help="Åldersgrupp (tom = alla)")] = "",
+) -> None:
+    """Exportera beräknade resultat (röjandeskyddade; tomt värde + status som i Kolada)."""
+    from datasmart.indicators.results import export_rows, write_export
+    from datasmart.indicators.services import get_indicator
+
+    rows = export_rows(
+        get_indicator(indicator), level=level, period=period, sex=sex, age_group=age_group
+    )
+    n = write_export(rows, format.value, output)
+    console.print(f"{n} rader skrivna till {output}.", highlight=False)

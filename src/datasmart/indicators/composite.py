@@ -14,9 +14,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from datasmart.geo.models import Unit
-
 from .models import Indicator, Polarity, Result
+from .results import geography_units
 
 __all__ = ["METHODS", "composite_index", "standardise"]
 
@@ -91,7 +90,7 @@ def composite_index(
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not one of {METHODS}")
     spec = domain_spec if domain_spec is not None else _default_domains()
-    units = {u.code: u.name for u in Unit.objects.filter(level=level).order_by("code")}
+    units = {u.code: u.name for u in geography_units(level)}
     wanted = {code for codes in spec.values() for code in codes}
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=wanted)}
     used: dict[str, list[str]] = {}

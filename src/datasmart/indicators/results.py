@@ -33,6 +33,7 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
@@ -377,6 +378,14 @@ def latest_period(
     return int(period) if period is not None else None
 
 
+def geography_units(level: str) -> QuerySet[Unit]:
+    """Units of ``level`` that are part of the geography (a kommun has a region)."""
+    units = Unit.objects.filter(level=level).order_by("code")
+    if level == "kommun":
+        units = units.filter(region__isnull=False)
+    return units
+
+
 def kommungrupp_members(code: str) -> set[str]:
     """Unit codes of kommungrupp ``code`` (edition 2017)."""
     return set(
@@ -408,7 +417,7 @@ def query_results(
         raise ResultsError(f"Okänd nivå '{level}'; välj bland {', '.join(LEVELS)}.")
     if period is None:
         period = latest_period(ind, level=level, sex=sex, age_group=age_group)
-    units = Unit.objects.filter(level=level).order_by("code")
+    units = geography_units(level)
     if unit:
         units = units.filter(code=unit)
     if kommungrupp:
@@ -616,14 +625,14 @@ def export_rows(indicator: Indicator | str, **filters: Any) -> list[dict[str, An
 
 
 def write_export(rows: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
-    """Write export rows as ``csv`` (UTF-8, blank for empty), ``xlsx`` or ``json``.
+    """Write export rows as ``csv`` (UTF-8 with BOM, blank for empty), ``xlsx`` or ``json``.
 
     Returns the number of rows written.
     """
     rows = list(rows)
     columns = list(EXPORT_COLUMNS)
     if fmt == "csv":
-        with path.open("w", encoding="utf-8", newline="") as fh:
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel reads å
             writer = csv.writer(fh)
             writer.writerow(columns)
             for r in rows:

@@ -1,0 +1,116 @@
+"""Result endpoints: values (JSON/CSV/xlsx), comparisons, profiles, composite index."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from indicators_support import make_indicator, write_csv
+from ninja.testing import TestClient
+from openpyxl import load_workbook
+from test_results import _rows
+from tests.accounts.factories import make_token, member
+
+from datasmart.accounts.audit import SYSTEM
+from datasmart.accounts.models import Role
+from datasmart.indicators import results
+from datasmart.indicators.api import router
+from datasmart.indicators.imports import import_observations
+from datasmart.indicators.models import Indicator, Observation
+
+client = TestClient(router)
+
+
+@pytest.fixture
+def headers(db: Any) -> dict[str, str]:
+    _token, secret = make_token(member(Role.VIEWER, username="läsare"))
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def computed(tmp_path: Path, db: Any) -> Indicator:
+    ind = make_indicator(
+        "res-api",
+        levels=["kommun"],
+        breakdowns=[],
+        age_groups=[],
+        polarity="higher_is_better",
+        ci_method="wilson",
+        domain="A",
+    )
+    lines = _rows("res-api", 2022, small="0180") + _rows("res-api", 2023, small="0180")
+    import_observations(write_csv(tmp_path, "api.csv", lines), by=SYSTEM)
+    results.compute_indicator(ind, by=SYSTEM)
+    return ind
+
+
+def test_values_need_sign_in(computed: Indicator) -> None:
+    assert client.get("/indicators/res-api/values").status_code == 401
+
+
+def test_values_json_pages_and_filters(computed: Indicator, headers: dict[str, str]) -> None:
+    res = client.get("/indicators/res-api/values?limit=10", headers=headers)
+    assert res.status_code == 200, res.content
+    body = res.json()
+    assert body["count"] == 290 and len(body["items"]) == 10 and body["next"]
+    assert body["items"][0]["period"] == 2023
+    one = client.get("/indicators/res-api/values?unit=2580&period=2022", headers=headers).json()
+    assert one["count"] == 1 and one["items"][0]["status"] == "ok"
+    region = client.get("/indicators/res-api/values?level=region", headers=headers).json()
+    assert region["count"] == 21
+    group = client.get("/indicators/res-api/values?kommungrupp=A1", headers=headers).json()
+    assert 0 < group["count"] < 290
+    assert all(i["group_code"] in (None, "A1") for i in group["items"])
+    assert client.get("/indicators/nope/values", headers=headers).status_code == 404
+    assert client.get("/indicators/res-api/values?level=x", headers=headers).status_code == 422
+
+
+def test_suppressed_numbers_never_leave(computed: Indicator, headers: dict[str, str]) -> None:
+    secret = Observation.objects.get(indicator=computed, unit__code="0180", period=2023)
+    assert secret.numerator == 3
+    row = client.get("/indicators/res-api/values?unit=0180", headers=headers).json()["items"][0]
+    assert row["status"] == "suppressed"
+    assert row["value"] is None and row["numerator"] is None and row["denominator"] is None
+    assert row["lower"] is None and row["upper"] is None
+    csv_res = client.get("/indicators/res-api/values?format=csv", headers=headers)
+    csv_text = csv_res.content.decode("utf-8-sig")
+    line = next(ln for ln in csv_text.splitlines() if ln.startswith("res-api,0180,"))
+    cells = line.split(",")
+    assert "suppressed" in cells and "3.0" not in cells and "3" not in cells
+    xlsx = client.get("/indicators/res-api/values?format=xlsx", headers=headers)
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    header = list(table[0])
+    row_x = next(r for r in table[1:] if r[1] == "0180")
+    assert row_x[header.index("status")] == "suppressed"
+    assert row_x[header.index("value")] is None and row_x[header.index("numerator")] is None
+    profile = client.get("/indicator-profiles/0180", headers=headers).json()
+    mine = next(i for i in profile["items"] if i["code"] == "res-api")
+    assert mine["status"] == "suppressed" and mine["value"] is None
+
+
+def test_comparisons(computed: Indicator, headers: dict[str, str]) -> None:
+    res = client.get("/indicators/res-api/comparisons?period=2022", headers=headers)
+    assert res.status_code == 200, res.content
+    body = res.json()
+    assert body["units"] == 290 and body["period"] == 2022
+    assert sum(body["vs_nation"].values()) == 290
+    assert body["status"]["suppressed"] >= 2
+
+
+def test_profile_and_composite(computed: Indicator, headers: dict[str, str]) -> None:
+    res = client.get("/indicator-profiles/2580?period=2022", headers=headers)
+    assert res.status_code == 200, res.content
+    item = next(i for i in res.json()["items"] if i["code"] == "res-api")
+    assert item["min"] <= item["value"] <= item["max"] and item["national_value"] is not None
+    assert client.get("/indicator-profiles/9999x", headers=headers).status_code == 404
+    comp = client.get("/composite-index?period=2022", headers=headers)
+    assert comp.status_code == 200, comp.content
+    body = comp.json()
+    assert "res-api" in body["domains"]["A"]
+    assert body["rows"][0]["rank"] == 1
+    assert client.get("/composite-index?method=bad", headers=headers).status_code == 422
