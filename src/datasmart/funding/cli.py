@@ -431,3 +431,38 @@ def reporting_command(
         raise LookupError(f"Ingen enkät {survey!r} för {year}.")
     report = [r.as_dict() for r in completeness(found).rows if r.late or not late]
     _emit(report, REPORT_COLUMNS, format, title=found.title)
+
+
+@funding_app.command("remind")
+@_user_errors
+def remind_command(
+    year: Annotated[int | None, typer.Argument(help="Överenskommelsens år (utan: alla år)")] = None,
+    survey: Annotated[str | None, typer.Option(help="Bara en enkät (kod)")] = None,
+    date: Annotated[
+        str | None, typer.Option(help="Dagens datum ÅÅÅÅ-MM-DD (för test och efterkörning)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Visa vilka som skulle påminnas, skicka inget")
+    ] = False,
+    format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
+) -> None:
+    """Påminn (e-post) användarna hos mottagare som inte skickat in en enkät i tid.
+
+    Högst en påminnelse per enkät, mottagare och dag: att köra igen samma dag skickar
+    inget nytt. Lämpligt att köra dagligen från cron eller en jobbkö.
+    """
+    import datetime as dt
+
+    from .models import Agreement
+    from .reminders import RESULT_COLUMNS, send_reminders
+    from .services import get_agreement
+
+    try:
+        today = dt.date.fromisoformat(date) if date else None
+    except ValueError:
+        raise ValueError(f"Ogiltigt datum {date!r}; ange ÅÅÅÅ-MM-DD.") from None
+    agreements = [get_agreement(year)] if year is not None else list(Agreement.objects.all())
+    results = send_reminders(agreements, survey_code=survey, today=today, dry_run=dry_run)
+    _emit([r.as_dict() for r in results], RESULT_COLUMNS, format, title="Påminnelser")
+    sent = sum(1 for r in results if r.result == "sent")
+    err_console.print(f"{sent} påminnelse{'r' if sent != 1 else ''} skickade.")

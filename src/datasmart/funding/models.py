@@ -345,3 +345,24 @@ class SurveyResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey_id} {self.unit_id}: {self.status}"
+
+
+class Reminder(models.Model):
+    """A reminder e-mailed to a recipient's users about a survey, at most one per day."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="reminders")
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField()
+    addresses = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "survey", "unit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "unit", "sent_on"], name="funding_reminder_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.unit_id} {self.sent_on}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import followup_views, views
 
 app_name = "funding"
 
@@ -14,4 +14,27 @@ urlpatterns = [
     path("<int:year>/bilaga.csv", views.annex, {"fmt": "csv"}, name="annex_csv"),
     path("<int:year>/korningar/", views.run_create, name="run_create"),
     path("<int:year>/rapportering/", views.reporting, name="reporting"),
+    path(
+        "<int:year>/enkater/<slug:code>/paminnelser/",
+        followup_views.remind,
+        name="remind",
+    ),
+    path(
+        "<int:year>/enkater/<slug:code>/<str:unit_code>/",
+        followup_views.answer,
+        name="answer",
+    ),
+    path(
+        "<int:year>/enkater/<slug:code>/<str:unit_code>/oppna/",
+        followup_views.reopen,
+        name="reopen",
+    ),
+    path("<int:year>/villkor/", followup_views.condition_create, name="condition_create"),
+    path("<int:year>/villkor/<slug:code>/", followup_views.condition, name="condition"),
+    path("<int:year>/utbetalningar/", followup_views.payouts, name="payouts"),
+    path(
+        "<int:year>/utbetalningar/<int:line_id>/",
+        followup_views.payout_set,
+        name="payout_set",
+    ),
 ]

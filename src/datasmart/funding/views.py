@@ -430,10 +430,20 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
     rows = []
     if selected is not None:
         rows = [
-            {"row": r, "label": STATUS_LABELS[r.status], "url": _unit_url(r.unit_code)}
+            {
+                "row": r,
+                "label": STATUS_LABELS[r.status],
+                "url": _unit_url(r.unit_code),
+                "answer_url": reverse(
+                    "funding:answer", args=[year, selected["survey"].code, r.unit_code]
+                ),
+            }
             for r in selected["c"].rows
             if r.late or not only_late
         ]
+    from .followup_views import reporter_tasks
+
+    can_manage = has_permission(request.user, Permission.MANAGE_FUNDING)
     context = {
         "agreement": agreement,
         "surveys": surveys,
@@ -441,5 +451,11 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
         "rows": rows,
         "only_late": only_late,
         "conditions": condition_overview(agreement),
+        "tasks": reporter_tasks(request, [s["survey"] for s in surveys]),
+        "can_manage": can_manage,
+        "levels": [
+            (v, label) for v, label in RecipientLevel.choices if v in ("kommun", "region", "lan")
+        ],
+        "posts": list(agreement.posts.all()) if can_manage else [],
     }
     return render(request, "funding/reporting.html", context)

@@ -1,0 +1,430 @@
+"""Follow-up pages (Swedish): answering a reporting survey (draft, submit, reopen), the
+list of recipients to remind (with CSV), conditions and their fulfilment, payout status.
+
+Thin views: parse the form, call :mod:`datasmart.funding.followup`, which checks the
+rights (``REPORT_FUNDING`` in the responding kommun or region, ``MANAGE_FUNDING`` for
+coordinators) and audits every change and every denial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from datasmart.accounts.permissions import (
+    Permission,
+    deny,
+    has_permission,
+    organisations_with_permission,
+    require_permission,
+)
+from datasmart.api.responses import csv_response
+from datasmart.geo.models import Level, Unit
+
+from . import followup
+from .models import (
+    AllocationLine,
+    AllocationRun,
+    Condition,
+    FulfilmentStatus,
+    PayoutStatus,
+    RecipientLevel,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+)
+from .reminders import REMIND_COLUMNS, remind_rows
+from .services import FundingError
+from .views import _get, _view
+
+YESNO = {"ja": True, "nej": False}
+
+
+def _survey(year: int, code: str) -> Survey:
+    survey = Survey.objects.select_related("agreement").filter(agreement__year=year, code=code)
+    found = survey.first()
+    if found is None:
+        raise Http404(f"Ingen enkät {code!r} för {year}.")
+    return found
+
+
+def _manage(request: HttpRequest) -> bool:
+    return has_permission(request.user, Permission.MANAGE_FUNDING)
+
+
+def _may_report(request: HttpRequest, unit: Unit) -> bool:
+    return (
+        organisations_with_permission(request.user, Permission.REPORT_FUNDING)
+        .filter(unit=unit)
+        .exists()
+    )
+
+
+def _parse(survey: Survey, post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Form → answers (typed), raw values to show again, and field errors."""
+    answers: dict[str, Any] = {}
+    raw: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for q in survey.questions:
+        value = post.get(f"q_{q['code']}", "").strip()
+        raw[q["code"]] = value
+        if value == "":
+            answers[q["code"]] = None
+        elif q["type"] == "number":
+            try:
+                number = float(value.replace(" ", "").replace("\u00a0", "").replace(",", "."))
+            except ValueError:
+                errors[q["code"]] = "Ange ett tal, till exempel 12 eller 3,5."
+                continue
+            answers[q["code"]] = int(number) if number.is_integer() else number
+        elif q["type"] == "yesno":
+            if value not in YESNO:
+                errors[q["code"]] = "Välj ja eller nej."
+                continue
+            answers[q["code"]] = YESNO[value]
+        else:
+            answers[q["code"]] = value
+    return answers, raw, errors
+
+
+def _shown(value: Any, qtype: str) -> str:
+    if value is None:
+        return ""
+    if qtype == "yesno":
+        return "ja" if value else "nej"
+    if qtype == "number" and isinstance(value, float):
+        return str(value).replace(".", ",")
+    return str(value)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpResponse:
+    """One recipient's answers to one survey: fill in, save as draft, submit; a coordinator
+    sees the answers and may reopen a submitted response."""
+    survey = _survey(year, code)
+    unit = Unit.objects.filter(code=unit_code).first()
+    if unit is None:
+        raise Http404(f"Ingen kommun eller region med koden {unit_code}.")
+    may_report = _may_report(request, unit)
+    manage = _manage(request)
+    if not may_report and not manage:
+        deny(
+            request.user,
+            Permission.REPORT_FUNDING,
+            request=request,
+            detail={"survey": survey.code, "unit": unit.code},
+        )
+    response = SurveyResponse.objects.filter(survey=survey, unit=unit).first()
+    stored = dict(response.answers) if response else {}
+    raw = {q["code"]: _shown(stored.get(q["code"]), q["type"]) for q in survey.questions}
+    errors: dict[str, str] = {}
+    error = None
+    status = 200
+    if request.method == "POST":
+        submit = request.POST.get("action") == "skicka"
+        answers, raw, errors = _parse(survey, request.POST)
+        if errors:
+            error = "Rätta de markerade svaren."
+            status = 400
+        else:
+            try:
+                followup.save_response(
+                    survey,
+                    unit_code=unit.code,
+                    answers=answers,
+                    submit=submit,
+                    by=request.user,
+                    request=request,
+                )
+            except FundingError as exc:
+                error = str(exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    "Svaret är inskickat. Tack!" if submit else "Utkastet är sparat.",
+                )
+                return HttpResponseRedirect(request.path)
+    submitted = response is not None and response.status == ResponseStatus.SUBMITTED
+    questions = [
+        {
+            **q,
+            "value": raw.get(q["code"], ""),
+            "error": errors.get(q["code"]),
+            "field": f"q_{q['code']}",
+        }
+        for q in survey.questions
+    ]
+    context = {
+        "agreement": survey.agreement,
+        "survey": survey,
+        "unit": unit,
+        "response": response,
+        "submitted": submitted,
+        "status_label": ResponseStatus(response.status).label if response else "Inte påbörjad",
+        "questions": questions,
+        "error": error,
+        "editable": may_report and not submitted,
+        "can_reopen": manage and submitted,
+        "late": not submitted and dt.date.today() > survey.due_date,
+    }
+    return render(request, "funding/answer.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpResponse:
+    survey = _survey(year, code)
+    response = SurveyResponse.objects.filter(survey=survey, unit__code=unit_code).first()
+    if response is None:
+        raise Http404("Inget svar att öppna.")
+    try:
+        followup.reopen_response(
+            response, reason=request.POST.get("reason", ""), by=request.user, request=request
+        )
+    except FundingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Svaret från {response.unit.name} är öppnat igen.")
+    return HttpResponseRedirect(reverse("funding:answer", args=[year, code, unit_code]))
+
+
+def reporter_tasks(request: HttpRequest, surveys: list[Survey]) -> list[dict[str, Any]]:
+    """The surveys the signed-in user answers for their own kommun or region."""
+    if getattr(request.user, "is_superuser", False):
+        return []
+    units = Unit.objects.filter(
+        organisations__in=organisations_with_permission(request.user, Permission.REPORT_FUNDING)
+    ).distinct()
+    level = {"kommun": "kommun", "region": "region"}
+    out = []
+    responses = {
+        (r.survey_id, r.unit_id): r
+        for r in SurveyResponse.objects.filter(survey__in=surveys, unit__in=units)
+    }
+    for survey in surveys:
+        for unit in units:
+            if unit.level != level.get(survey.respondent_level):
+                continue
+            r = responses.get((survey.pk, unit.pk))
+            out.append(
+                {
+                    "survey": survey,
+                    "unit": unit,
+                    "status": ResponseStatus(r.status).label if r else "Inte påbörjad",
+                    "url": reverse(
+                        "funding:answer", args=[survey.agreement.year, survey.code, unit.code]
+                    ),
+                }
+            )
+    return out
+
+
+@login_required
+@require_GET
+def remind(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
+    """Recipients that have not submitted (late first), with their users' addresses."""
+    require_permission(request.user, Permission.MANAGE_FUNDING, request=request)
+    survey = _survey(year, code)
+    only_late = request.GET.get("sena") == "1"
+    rows = remind_rows(survey, only_late=only_late)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            (r.as_dict() for r in rows), REMIND_COLUMNS, f"paminnelser-{year}-{code}.csv"
+        )
+    context = {
+        "agreement": survey.agreement,
+        "survey": survey,
+        "rows": rows,
+        "only_late": only_late,
+        "late": sum(1 for r in rows if r.late),
+        "without_address": sum(1 for r in rows if not r.emails),
+    }
+    return render(request, "funding/remind.html", context)
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+@login_required
+@require_POST
+def condition_create(request: HttpRequest, year: int) -> HttpResponse:
+    agreement = _get(year)
+    due = request.POST.get("due_date", "").strip()
+    try:
+        due_date = dt.date.fromisoformat(due) if due else None
+    except ValueError:
+        messages.error(request, "Ange datum som ÅÅÅÅ-MM-DD.")
+        return HttpResponseRedirect(reverse("funding:reporting", args=[year]) + "#villkor")
+    post_code = request.POST.get("post", "")
+    post = agreement.posts.filter(code=post_code).first() if post_code else None
+    try:
+        condition = followup.add_condition(
+            agreement,
+            code=request.POST.get("code", "").strip(),
+            text=request.POST.get("text", ""),
+            recipient_level=request.POST.get("recipient_level", ""),
+            post=post,
+            due_date=due_date,
+            by=request.user,
+            request=request,
+        )
+    except FundingError as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("funding:reporting", args=[year]) + "#villkor")
+    messages.success(request, f"Villkoret {condition.code} är tillagt.")
+    return HttpResponseRedirect(reverse("funding:condition", args=[year, condition.code]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
+    """Fulfilment of one condition per recipient; coordinators assess with one form per row."""
+    _view(request)
+    agreement = _get(year)
+    cond = Condition.objects.filter(agreement=agreement, code=code).first()
+    if cond is None:
+        raise Http404(f"Inget villkor {code!r} för {year}.")
+    if request.method == "POST":
+        unit_code = request.POST.get("unit", "")
+        try:
+            followup.assess(
+                cond,
+                unit_code=unit_code,
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", "").strip(),
+                by=request.user,
+                request=request,
+            )
+        except FundingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Bedömningen för {unit_code} är sparad.")
+        return HttpResponseRedirect(request.path + f"#u{unit_code}")
+    fulfilments = {f.unit_id: f for f in cond.fulfilments.all()}
+    labels = dict(FulfilmentStatus.choices)
+    rows = [
+        {
+            "unit": u,
+            "f": fulfilments.get(u.pk),
+            "label": labels[fulfilments[u.pk].status] if u.pk in fulfilments else "Inte bedömt",
+        }
+        for u in followup.expected_units(agreement, cond.recipient_level)
+    ]
+    context = {
+        "agreement": agreement,
+        "condition": cond,
+        "level_label": RecipientLevel(cond.recipient_level).label,
+        "rows": rows,
+        "statuses": FulfilmentStatus.choices,
+        "can_manage": _manage(request),
+    }
+    return render(request, "funding/condition.html", context)
+
+
+# --------------------------------------------------------------------------- payouts
+
+PAYOUT_LEVELS = ("region", "kommun", "ovrigt")
+
+
+@login_required
+@require_GET
+def payouts(request: HttpRequest, year: int) -> HttpResponse:
+    """Payout status per line of a saved run; coordinators set status, date and reference."""
+    _view(request)
+    agreement = _get(year)
+    runs = list(agreement.runs.filter(is_scenario=False))
+    run: AllocationRun | None = runs[0] if runs else None
+    try:
+        wanted = int(request.GET.get("korning", ""))
+    except ValueError:
+        wanted = None
+    if wanted is not None:
+        run = next((r for r in runs if r.pk == wanted), None)
+        if run is None:
+            raise Http404(f"Ingen sparad körning nr {wanted} för {year}.")
+    level = request.GET.get("niva", "region")
+    if level not in PAYOUT_LEVELS:
+        level = "region"
+    recipient = request.GET.get("mottagare", "").strip()
+    lines: list[AllocationLine] = []
+    totals: dict[str, int] = {}
+    if run is not None:
+        qs = run.lines.select_related("payout").order_by("recipient_code", "post_code")
+        qs = qs.filter(recipient_code=recipient) if recipient else _filter_level(qs, level)
+        lines = list(qs)
+        totals = followup.payout_totals(run.pk)
+    labels = dict(PayoutStatus.choices)
+    rows = []
+    for ln in lines:
+        p = getattr(ln, "payout", None)
+        status = p.status if p else (PayoutStatus.HELD if ln.withheld else PayoutStatus.PLANNED)
+        rows.append({"line": ln, "payout": p, "status": status, "label": labels[status]})
+    context = {
+        "agreement": agreement,
+        "runs": runs,
+        "run": run,
+        "level": level,
+        "levels": [("region", "Regioner och län"), ("kommun", "Kommuner"), ("ovrigt", "SKR")],
+        "recipient": recipient,
+        "rows": rows,
+        "totals": [(labels[k], v) for k, v in totals.items()],
+        "statuses": PayoutStatus.choices,
+        "can_manage": _manage(request),
+        "today": dt.date.today(),
+    }
+    return render(request, "funding/payouts.html", context)
+
+
+def _filter_level(qs: QuerySet[AllocationLine], level: str) -> QuerySet[AllocationLine]:
+    if level == "ovrigt":
+        return qs.filter(unit__isnull=True)
+    return qs.filter(unit__level=Level.KOMMUN if level == "kommun" else Level.REGION)
+
+
+@login_required
+@require_POST
+def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
+    line = (
+        AllocationLine.objects.select_related("run", "run__agreement")
+        .filter(pk=line_id, run__agreement__year=year)
+        .first()
+    )
+    if line is None:
+        raise Http404("Ingen sådan rad.")
+    raw_date = request.POST.get("date", "").strip()
+    try:
+        date = dt.date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        messages.error(request, "Ange datum som ÅÅÅÅ-MM-DD.")
+    else:
+        try:
+            followup.set_payout(
+                line,
+                status=request.POST.get("status", ""),
+                date=date,
+                reference=request.POST.get("reference", "").strip(),
+                by=request.user,
+                request=request,
+            )
+        except FundingError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, f"Utbetalningen till {line.recipient_name} ({line.post_code}) är sparad."
+            )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("funding:payouts", args=[year])
+    return HttpResponseRedirect(back)

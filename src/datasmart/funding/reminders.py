@@ -1,0 +1,195 @@
+"""Reminders to recipients that have not submitted a reporting survey.
+
+:func:`remind_rows` lists every expected respondent that has not submitted (with the
+addresses of its users who may report); :func:`send_reminders` e-mails the late ones with
+Django's ``send_mail`` (the console backend in development). At most one reminder per
+survey, recipient and day: a :class:`~datasmart.funding.models.Reminder` row is created in
+the same transaction as the mail is sent, so running the command again the same day (from
+cron or a task queue, even twice at once) sends nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from datasmart.accounts.audit import SYSTEM, record_event
+from datasmart.accounts.models import Membership
+from datasmart.accounts.permissions import ROLE_PERMISSIONS, Permission
+
+from .followup import completeness
+from .models import Agreement, Reminder, Survey
+
+REMIND_COLUMNS: Final = (
+    "survey",
+    "unit_code",
+    "unit_name",
+    "status",
+    "late",
+    "due_date",
+    "emails",
+)
+STATUS_LABELS: Final = {"submitted": "Inskickad", "draft": "Utkast", "missing": "Inte påbörjad"}
+
+
+def reporter_emails(unit_codes: list[str]) -> dict[str, list[str]]:
+    """Addresses of active users who may report for each unit (``REPORT_FUNDING`` roles)."""
+    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if Permission.REPORT_FUNDING in perms]
+    out: dict[str, set[str]] = {code: set() for code in unit_codes}
+    rows = Membership.objects.filter(
+        organisation__unit__code__in=unit_codes, role__in=roles, user__is_active=True
+    ).values_list("organisation__unit__code", "user__email")
+    for code, email in rows:
+        if email:
+            out[code].add(email)
+    return {code: sorted(emails) for code, emails in out.items()}
+
+
+@dataclass(frozen=True)
+class RemindRow:
+    survey: Survey
+    unit_code: str
+    unit_name: str
+    status: str
+    late: bool
+    emails: list[str]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "survey": self.survey.code,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "status": self.status,
+            "late": self.late,
+            "due_date": self.survey.due_date.isoformat(),
+            "emails": " ".join(self.emails),
+        }
+
+
+def remind_rows(
+    survey: Survey, *, today: dt.date | None = None, only_late: bool = False
+) -> list[RemindRow]:
+    """Expected respondents that have not submitted (draft or not started), late first."""
+    rows = [r for r in completeness(survey, today=today).rows if r.status != "submitted"]
+    if only_late:
+        rows = [r for r in rows if r.late]
+    emails = reporter_emails([r.unit_code for r in rows])
+    out = [
+        RemindRow(survey, r.unit_code, r.unit_name, r.status, r.late, emails[r.unit_code])
+        for r in rows
+    ]
+    out.sort(key=lambda r: (not r.late, r.unit_code))
+    return out
+
+
+@dataclass(frozen=True)
+class ReminderResult:
+    survey: str
+    unit_code: str
+    unit_name: str
+    result: str  # "sent" | "already" | "no_address" | "dry_run"
+    addresses: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "survey": self.survey,
+            "unit_code": self.unit_code,
+            "unit_name": self.unit_name,
+            "result": self.result,
+            "addresses": self.addresses,
+        }
+
+
+RESULT_COLUMNS: Final = ("survey", "unit_code", "unit_name", "result", "addresses")
+
+
+def _message(survey: Survey, row: RemindRow) -> tuple[str, str]:
+    path = reverse("funding:answer", args=[survey.agreement.year, survey.code, row.unit_code])
+    base = getattr(settings, "DATASMART_SITE_URL", "").rstrip("/")
+    subject = f"Påminnelse: {survey.title} ({row.unit_name})"
+    body = (
+        f"Hej!\n\n{row.unit_name} har inte skickat in enkäten {survey.title!r} "
+        f"inom överenskommelsen {survey.agreement.year}. Sista dag var "
+        f"{survey.due_date:%Y-%m-%d}.\n\n"
+        f"Fyll i och skicka in svaret här: {base}{path}\n\n"
+        "Det här är ett automatiskt meddelande från datasmart; du får högst en påminnelse "
+        "per dag.\n"
+    )
+    return subject, body
+
+
+def send_reminders(
+    agreements: list[Agreement],
+    *,
+    survey_code: str | None = None,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    by: Any = SYSTEM,
+) -> list[ReminderResult]:
+    """E-mail the users of every recipient that is late with a survey, once per day."""
+    today = today or timezone.localdate()
+    results: list[ReminderResult] = []
+    for agreement in agreements:
+        surveys = agreement.surveys.filter(due_date__lt=today)
+        if survey_code is not None:
+            surveys = surveys.filter(code=survey_code)
+        for survey in surveys:
+            for row in remind_rows(survey, today=today, only_late=True):
+                results.append(_remind_one(survey, row, today=today, dry_run=dry_run, by=by))
+    return results
+
+
+def _remind_one(
+    survey: Survey, row: RemindRow, *, today: dt.date, dry_run: bool, by: Any
+) -> ReminderResult:
+    def result(kind: str) -> ReminderResult:
+        return ReminderResult(survey.code, row.unit_code, row.unit_name, kind, len(row.emails))
+
+    if Reminder.objects.filter(survey=survey, unit__code=row.unit_code, sent_on=today).exists():
+        return result("already")
+    if not row.emails:
+        return result("no_address")
+    if dry_run:
+        return result("dry_run")
+    subject, body = _message(survey, row)
+    try:
+        with transaction.atomic():
+            reminder = Reminder.objects.create(
+                survey=survey,
+                unit_id=_unit_pk(row.unit_code),
+                sent_on=today,
+                addresses=len(row.emails),
+            )
+            for email in row.emails:  # one mail each: recipients do not see each other
+                send_mail(subject, body, None, [email])
+            record_event(
+                "funding.reminder.send",
+                actor=by,
+                target=reminder,
+                detail={
+                    "survey": survey.code,
+                    "unit": row.unit_code,
+                    "addresses": len(row.emails),
+                    "date": today.isoformat(),
+                },
+            )
+    except IntegrityError:  # another run sent it a moment ago
+        return result("already")
+    return result("sent")
+
+
+def _unit_pk(code: str) -> int:
+    from datasmart.geo.models import Unit
+
+    return int(Unit.objects.values_list("pk", flat=True).get(code=code))
