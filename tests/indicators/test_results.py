@@ -123,3 +123,23 @@ def test_export_formats(computed: Indicator, tmp_path: Path) -> None:
     assert ",suppressed," in line and ",3.0," not in line and ",3," not in line
     data = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert data[0]["indicator"] == "res-prop"
+
+
+def test_stale_results_are_recomputed_after_an_import(computed: Indicator, tmp_path: Path) -> None:
+    from datasmart.indicators.cli import compute_stale
+
+    assert "res-prop" not in results.stale_indicators()
+    assert all(r.indicator != "res-prop" for r in compute_stale(quiet=True))
+    line = "res-prop,1480,2023,T,,99,200,,"
+    import_observations(write_csv(tmp_path, "new.csv", [line]), by=SYSTEM)
+    assert "res-prop" in results.stale_indicators()
+    reports = compute_stale(quiet=True)
+    assert [r.indicator for r in reports if r.indicator == "res-prop"] == ["res-prop"]
+    assert "res-prop" not in results.stale_indicators()
+    row = results.query_results(computed, unit="1480")[0]
+    assert row["numerator"] == 99 or row["status"] == "suppressed"
+
+
+def test_age_groups_sort_by_first_age() -> None:
+    ages = ["20-24", "", "5-9", "10-14", "65+"]
+    assert sorted(ages, key=results._age_key) == ["", "5-9", "10-14", "20-24", "65+"]

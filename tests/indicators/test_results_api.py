@@ -114,3 +114,18 @@ def test_profile_and_composite(computed: Indicator, headers: dict[str, str]) -> 
     assert "res-api" in body["domains"]["A"]
     assert body["rows"][0]["rank"] == 1
     assert client.get("/composite-index?method=bad", headers=headers).status_code == 422
+
+
+def test_upload_recomputes_results(computed: Indicator) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    _token, secret = make_token(member(Role.ANALYST, username="analytiker"))
+    content = b"indicator,unit_code,period,sex,age_group,numerator,denominator,value,status\n"
+    content += b"res-api,2580,2023,T,,77,200,,\n"
+    res = client.post(
+        "/indicator-imports",
+        FILES={"file": SimpleUploadedFile("ny.csv", content, content_type="text/csv")},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert res.status_code == 201, res.content
+    assert results.query_results(computed, unit="2580")[0]["numerator"] == 77

@@ -3,8 +3,8 @@
 Which wins: an admin edit sets ``locally_edited`` and keeps ``version``; the next
 ``sync_catalogue`` leaves the row alone until the catalogue file raises that indicator's
 ``version``, and then overwrites it (and clears ``locally_edited``). Changing an indicator
-here needs ``EDIT_INDICATORS`` besides staff status; saves are audited. Import batches and
-observations are read-only here: data changes go through imports.
+here needs ``EDIT_INDICATORS`` besides staff status; saves are audited. Import batches,
+observations and computed results are read-only here: data changes go through imports.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from datasmart.accounts.admin import AuditedModelAdmin
 from datasmart.accounts.permissions import Permission, has_permission
 
-from .models import ImportBatch, Indicator, Observation
+from .models import ImportBatch, Indicator, Observation, Result
 
 
 @admin.register(Indicator)
@@ -92,4 +92,25 @@ class ObservationAdmin(_ReadOnly):
     list_select_related = ["indicator", "unit"]
     search_fields = ["indicator__code", "unit__code"]
     raw_id_fields = ["indicator", "unit", "batch"]
+    show_full_result_count = False
+
+
+@admin.register(Result)
+class ResultAdmin(_ReadOnly):
+    list_display = [
+        "indicator",
+        "unit",
+        "level",
+        "period",
+        "sex",
+        "age_group",
+        "value",
+        "status",
+        "vs_nation",
+        "computed_at",
+    ]
+    list_filter = ["status", "level", "sex", "vs_nation"]
+    list_select_related = ["indicator", "unit"]
+    search_fields = ["indicator__code", "unit__code"]
+    raw_id_fields = ["indicator", "unit"]
     show_full_result_count = False

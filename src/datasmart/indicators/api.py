@@ -439,6 +439,10 @@ def import_upload(request: HttpRequest, file: File[UploadedFile], force: bool = 
                 "problems": [p.__dict__ for p in exc.problems],
             },
         )
+    if result.created:
+        # Keep pages and result endpoints in step with the data (as the system: deriving
+        # results is part of the import, whoever may import).
+        results.compute_all(codes=result.indicators)
     body = {
         "created": result.created,
         "message": result.message,

@@ -98,16 +98,20 @@ def load_real(data_dir: Path | None = None, *, force: bool = False, quiet: bool 
 
 
 def compute_stale(*, everything: bool = False, quiet: bool = False) -> list[Any]:
-    """Compute results after a data load: every indicator when ``everything`` (the load
-    changed something), else only indicators with observations but no results yet."""
+    """Compute results after a data load: every indicator with data when ``everything``
+    (the load changed something), else only the stale ones
+    (:func:`~datasmart.indicators.results.stale_indicators`)."""
     from datasmart.indicators.models import Indicator
-    from datasmart.indicators.results import compute_all
+    from datasmart.indicators.results import compute_all, stale_indicators
 
-    with_data = Indicator.objects.filter(observations__isnull=False).distinct()
     codes = (
-        list(with_data.values_list("code", flat=True))
+        list(
+            Indicator.objects.filter(observations__isnull=False)
+            .distinct()
+            .values_list("code", flat=True)
+        )
         if everything
-        else list(with_data.filter(results__isnull=True).values_list("code", flat=True))
+        else stale_indicators()
     )
     if not codes:
         return []
@@ -186,6 +190,12 @@ def import_command(
         by = found
     result = import_observations(file, by=by, force=force)
     console.print(result.message, highlight=False)
+    if result.created:
+        from datasmart.indicators.results import compute_all
+
+        for report in compute_all(codes=result.indicators):
+            state = f"{report.rows} resultatrader" if report.ok else f"fel: {report.error}"
+            console.print(f"  {report.indicator}: {state}", highlight=False)
 
 
 @indicators_app.command("fill-population")

@@ -60,6 +60,7 @@ __all__ = [
     "national_series",
     "observations_frame",
     "query_results",
+    "stale_indicators",
     "unit_profile",
     "unit_series",
     "units_frame",
@@ -452,9 +453,42 @@ def available_filters(indicator: Indicator | str) -> dict[str, list[Any]]:
     return {
         "periods": periods,
         "sexes": [s for s in ("T", "1", "2") if s in sexes],
-        "age_groups": sorted(ages, key=lambda a: (a != "", a)),
+        "age_groups": sorted(ages, key=_age_key),
         "levels": [lv for lv in LEVELS if lv in levels],
     }
+
+
+def _age_key(age_group: str) -> tuple[int, int, str]:
+    """ "" first, then by the band's first age ("5-9" before "10-14")."""
+    digits = ""
+    for ch in age_group:
+        if not ch.isdigit():
+            break
+        digits += ch
+    return (age_group != "", int(digits) if digits else -1, age_group)
+
+
+def stale_indicators() -> list[str]:
+    """Codes of indicators whose results are older than their data or definition.
+
+    Stale: observations but no results, an import batch newer than the newest result, or
+    a definition edited (catalogue sync, admin) after it.
+    """
+    from django.db.models import Max
+
+    qs = (
+        Indicator.objects.filter(observations__isnull=False)
+        .distinct()
+        .annotate(computed=Max("results__computed_at"), loaded=Max("batches__created_at"))
+        .order_by("code")
+    )
+    return [
+        i.code
+        for i in qs
+        if i.computed is None  # type: ignore[attr-defined]
+        or (i.loaded is not None and i.loaded > i.computed)  # type: ignore[attr-defined]
+        or i.updated_at > i.computed  # type: ignore[attr-defined]
+    ]
 
 
 def national_series(
