@@ -1,65 +1,82 @@
-"""Benchmark: largest-remainder allocation of 1 000 scenario variants × 332 recipients.
+"""Benchmark: an agreement of 20 posts over 290 kommuner + 21 regions + 21 län, in 1 000
+scenario variants, against a plain numpy computation of the same shares (the floor).
 
-Run with ``uv run python benchmarks/bench_allocation.py``. Times
-:func:`datasmart.funding.allocation.allocate_many` (exact integer Hamilton method, all
-variants at once) against a plain numpy share computation
-``floor(amount * w / w.sum())`` in float (which does *not* add up to the post), and
-against calling :func:`largest_remainder` once per variant. Also times 20 posts × 1 000
-variants, the size of a full scenario run. Best of several runs, same process.
+Run with ``uv run python benchmarks/bench_allocation.py``. Each variant perturbs the
+population weights of every recipient (as a scenario with another population year would);
+every post is split between the recipients of its level with
+:func:`datasmart.funding.allocation.allocate_many` (exact integer largest-remainder method,
+all 1 000 variants of a post at once, ties to the lowest code). The floor computes the same
+shares as ``floor(amount * w / w.sum())`` in float, which does *not* add up to the post.
+Best of several interleaved runs in one process; prints the ratio.
 """
 
 from __future__ import annotations
 
+import platform
 import time
 from collections.abc import Callable
 
 import numpy as np
 
-from datasmart.funding.allocation import allocate_many, largest_remainder
+from datasmart.funding.allocation import allocate_many
 
 VARIANTS = 1_000
-RECIPIENTS = 332  # 290 kommuner + 21 regions + 21 län
-POSTS = 20
-AMOUNT = 200_000_000
+LEVELS = {"kommun": 290, "region": 21, "lan": 21}
+#: 20 posts: (level, amount in kronor), like the 2020 agreement but with more posts
+POSTS = [
+    *(("region", a * 1_000_000) for a in (300, 370, 100, 50, 150, 40, 30, 20)),
+    *(("kommun", a * 1_000_000) for a in (200, 100, 60, 40, 25, 15)),
+    *(("lan", a * 1_000_000) for a in (200, 24, 200, 35, 12, 9)),
+]
 REPEATS = 7
 
 
-def best_time(fn: Callable[[], object], repeats: int = REPEATS) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> None:
+    assert len(POSTS) == 20
     rng = np.random.default_rng(2020)
-    base = rng.integers(2_400, 1_000_000, size=RECIPIENTS)
-    weights = (base * rng.uniform(0.9, 1.1, size=(VARIANTS, RECIPIENTS))).astype(np.int64)
-    codes = [f"{i:04d}" for i in rng.permutation(10_000)[:RECIPIENTS]]
+    weights: dict[str, np.ndarray] = {}
+    codes: dict[str, list[str]] = {}
+    for level, n in LEVELS.items():
+        base = rng.integers(2_400, 2_400_000, size=n)
+        weights[level] = (base * rng.uniform(0.9, 1.1, size=(VARIANTS, n))).astype(np.int64)
+        width = 4 if level == "kommun" else 2
+        codes[level] = [f"{c:0{width}d}" for c in rng.permutation(10**width)[:n]]
 
-    def plain() -> np.ndarray:
-        return np.floor(AMOUNT * weights / weights.sum(axis=1, keepdims=True))
+    def floor() -> list[np.ndarray]:
+        out = []
+        for level, amount in POSTS:
+            w = weights[level]
+            out.append(np.floor(amount * w / w.sum(axis=1, keepdims=True)))
+        return out
 
-    def many() -> np.ndarray:
-        return allocate_many(AMOUNT, weights, codes)
+    def engine() -> list[np.ndarray]:
+        return [allocate_many(amount, weights[level], codes[level]) for level, amount in POSTS]
 
-    def loop() -> list[np.ndarray]:
-        return [largest_remainder(AMOUNT, w, codes) for w in weights]
+    exact = engine()
+    for (_, amount), shares in zip(POSTS, exact, strict=True):
+        assert (shares.sum(axis=1) == amount).all()
+    off = max(
+        int(np.abs(s.sum(axis=1) - a).max()) for (_, a), s in zip(POSTS, floor(), strict=True)
+    )
 
-    out = many()
-    assert (out.sum(axis=1) == AMOUNT).all()
-    off = int(np.abs(plain().sum(axis=1) - AMOUNT).max())
-    t_plain = best_time(plain)
-    t_many = best_time(many)
-    t_loop = best_time(loop, repeats=3)
-    t_posts = best_time(lambda: [many() for _ in range(POSTS)], repeats=3)
-    print(f"{VARIANTS} variants × {RECIPIENTS} recipients, amount {AMOUNT:,} kr")
-    print(f"plain numpy float shares : {t_plain * 1e3:8.2f} ms (sums off by up to {off} kr)")
-    print(f"allocate_many (exact)    : {t_many * 1e3:8.2f} ms  ratio {t_many / t_plain:.1f}×")
-    print(f"largest_remainder loop   : {t_loop * 1e3:8.2f} ms  ratio {t_loop / t_plain:.1f}×")
-    print(f"{POSTS} posts × allocate_many : {t_posts * 1e3:8.2f} ms")
+    t_floor: list[float] = []
+    t_engine: list[float] = []
+    fns: list[tuple[Callable[[], object], list[float]]] = [(floor, t_floor), (engine, t_engine)]
+    for _ in range(REPEATS):
+        for fn, times in fns:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    best_floor, best_engine = min(t_floor), min(t_engine)
+    lines = sum(LEVELS[level] for level, _ in POSTS) * VARIANTS
+    print(
+        f"20 posts over {' + '.join(str(n) for n in LEVELS.values())} recipients × "
+        f"{VARIANTS} variants = {lines:,} lines ({platform.machine()}, "
+        f"Python {platform.python_version()}, numpy {np.__version__})"
+    )
+    print(f"floor: numpy float shares   : {best_floor * 1e3:8.1f} ms  (sums off by up to {off} kr)")
+    print(f"allocate_many (exact, kr)   : {best_engine * 1e3:8.1f} ms")
+    print(f"ratio engine / floor        : {best_engine / best_floor:8.1f}×")
 
 
 if __name__ == "__main__":
