@@ -1,0 +1,772 @@
+"""Plotly figures for the indicator pages: plain data in, a JSON-ready figure dict out.
+
+No database access and no request here, so every builder is unit-tested on its own
+(``tests/indicators/test_charts.py``). Colours follow Fingertips: compared with the
+nation, green is better, red worse, amber similar; without a judgement (polarity
+``no_judgement``) dark blue is higher and light blue lower. Colour is never the only
+carrier: every page shows the same comparison as text in a table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from datasmart.stats import funnel_limits
+from datasmart.web.charts import (
+    FONT,
+    SWEDEN_CENTRE,
+    SWEDEN_LAT,
+    SWEDEN_LON,
+    separators,
+)
+
+# Fingertips' comparison colours (better/similar/worse; higher/lower without judgement)
+COLOURS: dict[str, str] = {
+    "better": "#92D050",
+    "similar": "#FFC000",
+    "worse": "#C00000",
+    "higher": "#3260C4",
+    "lower": "#BED2FF",
+    "not_compared": "#A6A6A6",
+    "suppressed": "#D9D9D9",
+    "missing": "#FFFFFF",
+    "not_applicable": "#F2F2F2",
+}
+# quintile 1 (best / highest) to 5: a purple ramp as Fingertips uses for quintiles
+QUINTILE_COLOURS = ("#3F007D", "#6A51A3", "#9E9AC8", "#CBC9E2", "#F2F0F7")
+NATION_COLOUR = "#1A1A1A"
+UNIT_COLOUR = "#B3471B"
+LINE_COLOUR = "#12355B"
+LIMIT_95_COLOUR = "#595959"
+LIMIT_998_COLOUR = "#1A1A1A"
+GRID = "#D9D9D9"
+
+
+def comparison_label(key: str) -> str:
+    """Swedish (translatable) text for a comparison or status key."""
+    labels = {
+        "better": _("Bättre än riket"),
+        "worse": _("Sämre än riket"),
+        "similar": _("Ingen skillnad mot riket"),
+        "higher": _("Högre än riket"),
+        "lower": _("Lägre än riket"),
+        "not_compared": _("Inte jämförd"),
+        "suppressed": _("Skyddat (röjandeskydd)"),
+        "missing": _("Uppgift saknas"),
+        "not_applicable": _("Ej tillämpligt"),
+    }
+    return labels.get(key, key)
+
+
+def quintile_label(q: int, judged: bool) -> str:
+    if q == 1:
+        return _("Kvintil 1 (bäst)") if judged else _("Kvintil 1 (högst)")
+    if q == 5:
+        return _("Kvintil 5 (sämst)") if judged else _("Kvintil 5 (lägst)")
+    return _("Kvintil %(q)s") % {"q": q}
+
+
+def status_marker(status: str) -> str:
+    """Kolada's markers: ``..`` suppressed, ``-`` missing, ``.`` not applicable."""
+    return {"suppressed": "..", "missing": "-", "not_applicable": "."}.get(status, "")
+
+
+def category(row: dict[str, Any], mode: str) -> str:
+    """The map/table colour key of a result row: a status, a comparison or a quintile."""
+    status = row.get("status") or "missing"
+    if status != "ok" or row.get("value") is None:
+        return status if status in COLOURS else "missing"
+    if mode == "quintile":
+        q = row.get("quintile")
+        return f"q{q}" if q else "not_compared"
+    vs = row.get("vs_nation") or "not_compared"
+    return vs if vs in COLOURS else "not_compared"
+
+
+def category_colour(key: str) -> str:
+    if key.startswith("q") and key[1:].isdigit():
+        return QUINTILE_COLOURS[int(key[1:]) - 1]
+    return COLOURS.get(key, COLOURS["not_compared"])
+
+
+def category_label(key: str, judged: bool = True) -> str:
+    if key.startswith("q") and key[1:].isdigit():
+        return quintile_label(int(key[1:]), judged)
+    return comparison_label(key)
+
+
+def choose_mode(rows: Sequence[dict[str, Any]], requested: str | None = None) -> str:
+    """``comparison`` when any row was compared with the nation, else ``quintile``."""
+    if requested in {"comparison", "quintile"}:
+        return requested
+    compared = {"better", "worse", "similar", "higher", "lower"}
+    return "comparison" if any(r.get("vs_nation") in compared for r in rows) else "quintile"
+
+
+def format_value(value: float | None, decimals: int = 1, sep: str | None = None) -> str:
+    """A value with the active decimal separator (for hover texts built here)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    sep = sep or separators()
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", sep[0]) if sep[0] == "," else text
+
+
+def _layout(sep: str | None, **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "template": "none",
+        "separators": sep or separators(),
+        "font": {"family": FONT, "size": 14, "color": "#1A1A1A"},
+        "paper_bgcolor": "#FFFFFF",
+        "plot_bgcolor": "#FFFFFF",
+        "hoverlabel": {"font": {"family": FONT, "size": 14}},
+    }
+    layout.update(extra)
+    return layout
+
+
+# --- map -------------------------------------------------------------------------------
+
+CATEGORY_ORDER = (
+    "better",
+    "higher",
+    "similar",
+    "worse",
+    "lower",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+    "not_compared",
+    "suppressed",
+    "not_applicable",
+    "missing",
+)
+
+
+def indicator_map_figure(
+    rows: Sequence[dict[str, Any]],
+    *,
+    mode: str,
+    geojson_url: str,
+    topojson_url: str | None = None,
+    judged: bool = True,
+    unit_urls: dict[str, str] | None = None,
+    decimals: int = 1,
+    sep: str | None = None,
+    height: int = 640,
+) -> dict[str, Any]:
+    """A categorical choropleth: one trace per colour class (so the legend names the
+    classes). Rows are result dicts (``unit_code``, ``unit_name``, ``status``, ``value``,
+    ``vs_nation``, ``quintile``). ``customdata[1]`` is the unit's page URL (click)."""
+    sep = sep or separators()
+    urls = unit_urls or {}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(category(r, mode), []).append(r)
+    traces: list[dict[str, Any]] = []
+    for key in CATEGORY_ORDER:
+        members = groups.get(key)
+        if not members:
+            continue
+        colour = category_colour(key)
+        label = category_label(key, judged)
+        shown = [
+            format_value(r.get("value"), decimals, sep)
+            if r.get("status") == "ok" and r.get("value") is not None
+            else status_marker(r.get("status") or "missing")
+            for r in members
+        ]
+        traces.append(
+            {
+                "type": "choropleth",
+                "geojson": geojson_url,
+                "featureidkey": "properties.code",
+                "locations": [r["unit_code"] for r in members],
+                "z": [1] * len(members),
+                "zmin": 0,
+                "zmax": 1,
+                "colorscale": [[0, colour], [1, colour]],
+                "showscale": False,
+                "showlegend": False,  # the page lists the classes beside the map
+                "name": f"{label} ({len(members)})",
+                "customdata": [
+                    [r.get("unit_name") or r["unit_code"], urls.get(r["unit_code"], ""), s]
+                    for r, s in zip(members, shown, strict=True)
+                ],
+                "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[2]}<extra>"
+                + label
+                + "</extra>",
+                "marker": {"line": {"color": "#595959", "width": 0.4}},
+            }
+        )
+    layout = _layout(
+        sep,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        dragmode=False,
+        legend={
+            "x": 0.99,
+            "xanchor": "right",
+            "y": 0.02,
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": 12},
+        },
+        geo={
+            "visible": False,
+            "projection": {"type": "mercator"},
+            "lonaxis": {"range": list(SWEDEN_LON)},
+            "lataxis": {"range": list(SWEDEN_LAT)},
+            "center": {"lon": SWEDEN_CENTRE[0], "lat": SWEDEN_CENTRE[1]},
+            "bgcolor": "#FFFFFF",
+        },
+    )
+    figure: dict[str, Any] = {"data": traces, "layout": layout}
+    if topojson_url:
+        figure["config"] = {"topojsonURL": topojson_url}
+    return figure
+
+
+def value_map_figure(
+    values: Sequence[tuple[str, str, float | None]],
+    *,
+    geojson_url: str,
+    value_label: str,
+    topojson_url: str | None = None,
+    unit_urls: dict[str, str] | None = None,
+    sep: str | None = None,
+    height: int = 640,
+) -> dict[str, Any]:
+    """A continuous choropleth of (code, name, value); units without a value light grey."""
+    sep = sep or separators()
+    urls = unit_urls or {}
+    shown = [(c, n, v) for c, n, v in values if v is not None]
+    empty = [(c, n) for c, n, v in values if v is None]
+    traces: list[dict[str, Any]] = []
+    if shown:
+        traces.append(
+            {
+                "type": "choropleth",
+                "geojson": geojson_url,
+                "featureidkey": "properties.code",
+                "locations": [c for c, _n, _v in shown],
+                "z": [v for _c, _n, v in shown],
+                "colorscale": "Viridis",
+                "customdata": [[n, urls.get(c, "")] for c, n, _v in shown],
+                "hovertemplate": "<b>%{customdata[0]}</b><br>"
+                + value_label
+                + ": %{z:.1f}<extra></extra>",
+                "marker": {"line": {"color": "#FFFFFF", "width": 0.4}},
+                "colorbar": {
+                    "title": {"text": value_label, "side": "top", "font": {"size": 13}},
+                    "thickness": 12,
+                    "len": 0.3,
+                    "x": 1.0,
+                    "xanchor": "right",
+                    "y": 0.02,
+                    "yanchor": "bottom",
+                    "outlinewidth": 0,
+                },
+            }
+        )
+    if empty:
+        colour = COLOURS["suppressed"]
+        traces.append(
+            {
+                "type": "choropleth",
+                "geojson": geojson_url,
+                "featureidkey": "properties.code",
+                "locations": [c for c, _n in empty],
+                "z": [1] * len(empty),
+                "colorscale": [[0, colour], [1, colour]],
+                "showscale": False,
+                "showlegend": True,
+                "name": _("Inget värde"),
+                "customdata": [[n, urls.get(c, "")] for c, n in empty],
+                "hovertemplate": "<b>%{customdata[0]}</b><extra></extra>",
+                "marker": {"line": {"color": "#595959", "width": 0.4}},
+            }
+        )
+    layout = _layout(
+        sep,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        dragmode=False,
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)"},
+        geo={
+            "visible": False,
+            "projection": {"type": "mercator"},
+            "lonaxis": {"range": list(SWEDEN_LON)},
+            "lataxis": {"range": list(SWEDEN_LAT)},
+            "center": {"lon": SWEDEN_CENTRE[0], "lat": SWEDEN_CENTRE[1]},
+            "bgcolor": "#FFFFFF",
+        },
+    )
+    figure: dict[str, Any] = {"data": traces, "layout": layout}
+    if topojson_url:
+        figure["config"] = {"topojsonURL": topojson_url}
+    return figure
+
+
+# --- funnel plot -----------------------------------------------------------------------
+
+
+Line = tuple[list[float], list[float]]
+
+
+@dataclass(frozen=True)
+class FunnelLines:
+    """Control limits as (x, y) lines (x = denominator), around ``baseline``."""
+
+    lower_95: Line
+    upper_95: Line
+    lower_998: Line
+    upper_998: Line
+    baseline: float
+
+    @property
+    def x_range(self) -> tuple[float, float]:
+        xs = [
+            x
+            for line in (self.lower_95, self.upper_95, self.lower_998, self.upper_998)
+            for x in line[0]
+        ]
+        return (min(xs), max(xs)) if xs else (0.0, 0.0)
+
+
+def _line(xs: Any, ys: Any, lo: float, hi: float) -> Line:
+    pairs = sorted(
+        (float(x), float(y))
+        for x, y in zip(xs, ys, strict=True)
+        if math.isfinite(float(x)) and math.isfinite(float(y)) and lo <= float(x) <= hi
+    )
+    return [x for x, _y in pairs], [y for _x, y in pairs]
+
+
+def funnel_lines(
+    kind: str,
+    *,
+    national_numerator: float,
+    national_denominator: float,
+    multiplier: float,
+    x_min: float,
+    x_max: float,
+    points: int = 100,
+) -> FunnelLines:
+    """95 % and 99.8 % limits around the national value with
+    :func:`datasmart.stats.funnel_limits`, given the nation's own numerator and
+    denominator (so the funnel's centre is exactly the national value).
+
+    Proportions: limits at denominators ``x_min``…``x_max``. Rates: limits are computed
+    along observed events and plotted at the population where those events sit on the
+    limit (``*_denominator`` of :class:`~datasmart.stats.FunnelLimits`)."""
+    if kind not in {"proportion", "rate"}:
+        raise ValueError("funnels are drawn for proportions and rates")
+    if national_denominator <= 0 or x_max <= 0:
+        raise ValueError("a funnel needs positive denominators")
+    lo = max(x_min * 0.8, 1.0)
+    hi = max(x_max * 1.15, lo * 2)
+    if kind == "proportion":
+        axis = np.geomspace(lo, hi, points)
+        f = funnel_limits(
+            [national_numerator],
+            [national_denominator],
+            statistic="proportion",
+            multiplier=multiplier,
+            axis=axis,
+        )
+        assert f.baseline is not None
+        return FunnelLines(
+            _line(f.axis, f.lower_2s, lo, hi),
+            _line(f.axis, f.upper_2s, lo, hi),
+            _line(f.axis, f.lower_3s, lo, hi),
+            _line(f.axis, f.upper_3s, lo, hi),
+            float(f.baseline),
+        )
+    rate = national_numerator / national_denominator
+    if rate <= 0:
+        raise ValueError("a rate funnel needs national events")
+    # events from well below the smallest unit's expected count to above the largest's,
+    # so that every limit line spans the whole population range after conversion
+    axis = np.geomspace(max(lo * rate * 0.2, 0.5), hi * rate * 1.5, points * 2)
+    f = funnel_limits(
+        [national_numerator],
+        [national_denominator],
+        statistic="rate",
+        multiplier=multiplier,
+        axis=axis,
+    )
+    assert f.baseline is not None
+    assert f.lower_2s_denominator is not None and f.upper_2s_denominator is not None
+    assert f.lower_3s_denominator is not None and f.upper_3s_denominator is not None
+    return FunnelLines(
+        _line(f.lower_2s_denominator, f.lower_2s, lo, hi),
+        _line(f.upper_2s_denominator, f.upper_2s, lo, hi),
+        _line(f.lower_3s_denominator, f.lower_3s, lo, hi),
+        _line(f.upper_3s_denominator, f.upper_3s, lo, hi),
+        float(f.baseline),
+    )
+
+
+def funnel_figure(
+    points: Sequence[dict[str, Any]],
+    lines: FunnelLines,
+    *,
+    value_label: str,
+    denominator_label: str,
+    decimals: int = 1,
+    sep: str | None = None,
+) -> dict[str, Any]:
+    """Units (``unit_name``, ``denominator``, ``value``, ``funnel_zone``) against the
+    funnel ``lines``; x on a log scale, since kommuner range from 2 000 to 1 million."""
+    sep = sep or separators()
+    traces: list[dict[str, Any]] = []
+    for line, name, colour, dash, legend in (
+        (lines.upper_998, _("99,8 %-gräns"), LIMIT_998_COLOUR, "dash", True),
+        (lines.lower_998, _("99,8 %-gräns"), LIMIT_998_COLOUR, "dash", False),
+        (lines.upper_95, _("95 %-gräns"), LIMIT_95_COLOUR, "dot", True),
+        (lines.lower_95, _("95 %-gräns"), LIMIT_95_COLOUR, "dot", False),
+    ):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": line[0],
+                "y": line[1],
+                "name": name,
+                "legendgroup": name,
+                "showlegend": legend,
+                "line": {"color": colour, "width": 1.5, "dash": dash},
+                "hoverinfo": "skip",
+            }
+        )
+    x0, x1 = lines.x_range
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [x0, x1],
+            "y": [lines.baseline, lines.baseline],
+            "name": _("Riket"),
+            "line": {"color": NATION_COLOUR, "width": 2},
+            "hoverinfo": "skip",
+        }
+    )
+    shown = [
+        p
+        for p in points
+        if p.get("status") == "ok"
+        and p.get("value") is not None
+        and (p.get("denominator") or 0) > 0
+    ]
+    outside = {"above_998", "below_998"}
+    warn = {"above_95", "below_95"}
+    for label, colour, symbol, members in (
+        (
+            _("Inom 95 %"),
+            "#4D4D4D",
+            "circle",
+            [p for p in shown if p.get("funnel_zone") not in outside | warn],
+        ),
+        (
+            _("Utanför 95 %"),
+            "#E69F00",
+            "diamond",
+            [p for p in shown if p.get("funnel_zone") in warn],
+        ),
+        (
+            _("Utanför 99,8 %"),
+            "#C00000",
+            "square",
+            [p for p in shown if p.get("funnel_zone") in outside],
+        ),
+    ):
+        if not members:
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [p["denominator"] for p in members],
+                "y": [p["value"] for p in members],
+                "name": label,
+                "text": [p.get("unit_name") or p.get("unit_code") for p in members],
+                "marker": {
+                    "color": colour,
+                    "symbol": symbol,
+                    "size": 8,
+                    "line": {"color": "#FFFFFF", "width": 0.5},
+                },
+                "hovertemplate": "<b>%{text}</b><br>"
+                + value_label
+                + f": %{{y:.{decimals}f}}<br>"
+                + denominator_label
+                + ": %{x:,.0f}<extra></extra>",
+            }
+        )
+    layout = _layout(
+        sep,
+        height=460,
+        margin={"l": 70, "r": 20, "t": 10, "b": 60},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        xaxis={
+            "type": "log",
+            "title": {"text": denominator_label},
+            "gridcolor": GRID,
+            "fixedrange": True,
+        },
+        yaxis={
+            "title": {"text": value_label},
+            "gridcolor": GRID,
+            "fixedrange": True,
+            "automargin": True,
+        },
+    )
+    return {"data": traces, "layout": layout}
+
+
+# --- trend -----------------------------------------------------------------------------
+
+
+def trend_figure(
+    national: Sequence[tuple[int, float | None, float | None, float | None]],
+    *,
+    value_label: str,
+    unit: Sequence[tuple[int, float | None, float | None, float | None]] | None = None,
+    unit_name: str | None = None,
+    decimals: int = 1,
+    sep: str | None = None,
+) -> dict[str, Any]:
+    """The national value per period with its interval as a band, and optionally one
+    unit's values with error bars. Periods without a value are gaps."""
+    sep = sep or separators()
+    traces: list[dict[str, Any]] = []
+    with_ci = [(p, lo, hi) for p, v, lo, hi in national if lo is not None and hi is not None]
+    if with_ci:
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": [p for p, _l, _h in with_ci] + [p for p, _l, _h in reversed(with_ci)],
+                "y": [h for _p, _l, h in with_ci] + [lo for _p, lo, _h in reversed(with_ci)],
+                "fill": "toself",
+                "fillcolor": "rgba(18,53,91,0.15)",
+                "line": {"width": 0},
+                "name": _("Riket, 95 % konfidensintervall"),
+                "hoverinfo": "skip",
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": [p for p, *_r in national],
+            "y": [v for _p, v, *_r in national],
+            "name": _("Riket"),
+            "line": {"color": LINE_COLOUR, "width": 2.5},
+            "marker": {"size": 6, "color": LINE_COLOUR},
+            "connectgaps": False,
+            "hovertemplate": f"%{{x}}: %{{y:.{decimals}f}}<extra>" + _("Riket") + "</extra>",
+        }
+    )
+    if unit:
+        trace: dict[str, Any] = {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "x": [p for p, *_r in unit],
+            "y": [v for _p, v, *_r in unit],
+            "name": unit_name or _("Vald enhet"),
+            "line": {"color": UNIT_COLOUR, "width": 2},
+            "marker": {"size": 7, "color": UNIT_COLOUR, "symbol": "diamond"},
+            "connectgaps": False,
+            "hovertemplate": f"%{{x}}: %{{y:.{decimals}f}}<extra>{unit_name or ''}</extra>",
+        }
+        if any(lo is not None for _p, _v, lo, _h in unit):
+            trace["error_y"] = {
+                "type": "data",
+                "symmetric": False,
+                "array": [
+                    (h - v) if h is not None and v is not None else None for _p, v, _lo, h in unit
+                ],
+                "arrayminus": [
+                    (v - lo) if lo is not None and v is not None else None for _p, v, lo, _h in unit
+                ],
+                "color": UNIT_COLOUR,
+                "thickness": 1,
+                "width": 3,
+            }
+        traces.append(trace)
+    layout = _layout(
+        sep,
+        height=380,
+        margin={"l": 70, "r": 20, "t": 10, "b": 50},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        xaxis={
+            "title": {"text": _("År")},
+            "tickformat": "d",
+            "gridcolor": GRID,
+            "fixedrange": True,
+        },
+        yaxis={
+            "title": {"text": value_label},
+            "gridcolor": GRID,
+            "fixedrange": True,
+            "automargin": True,
+        },
+    )
+    return {"data": traces, "layout": layout}
+
+
+# --- spine chart -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpineRow:
+    """One indicator on a unit profile; values in the indicator's own unit."""
+
+    code: str
+    label: str
+    value: float | None
+    national: float | None
+    minimum: float | None
+    q1: float | None
+    median: float | None
+    q3: float | None
+    maximum: float | None
+    colour_key: str
+    higher_is_better: bool | None  # None: no judgement
+
+
+def spine_position(
+    value: float, national: float, minimum: float, maximum: float, *, flip: bool
+) -> float:
+    """Fingertips' scaling: the national value in the middle (0.5), the farther extreme
+    at the edge, so every indicator fits on 0…1; ``flip`` puts "better" on the right."""
+    half = max(national - minimum, maximum - national)
+    if half <= 0:
+        return 0.5
+    pos = 0.5 + (value - national) / (2 * half)
+    return 1 - pos if flip else pos
+
+
+def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[str, Any]:
+    """Fingertips-style spine chart: per indicator the range min–max (light bar), the
+    IQR (darker box), the national value (black line, centre; the median of the level
+    when there is no national value) and the unit's value (a marker in its comparison
+    colour). Lower-is-better indicators are flipped so better
+    is always to the right; the table next to the chart has the real numbers."""
+    sep = sep or separators()
+    shapes: list[dict[str, Any]] = []
+    labels = [r.label for r in rows]
+    marker_x: list[float | None] = []
+    marker_colour: list[str] = []
+    custom: list[list[Any]] = []
+    for i, r in enumerate(rows):
+        y = len(rows) - 1 - i
+        centre = r.national if r.national is not None else r.median
+        ok = None not in (centre, r.minimum, r.maximum)
+        flip = r.higher_is_better is False
+        if ok:
+            assert centre is not None and r.minimum is not None and r.maximum is not None
+            nat, lo, hi = centre, r.minimum, r.maximum
+
+            def pos(
+                v: float, nat: float = nat, lo: float = lo, hi: float = hi, flip: bool = flip
+            ) -> float:
+                return spine_position(v, nat, lo, hi, flip=flip)
+
+            a, b = sorted((pos(lo), pos(hi)))
+            shapes.append(_rect(a, b, y, 0.32, "#E3E3E3"))
+            if r.q1 is not None and r.q3 is not None:
+                a, b = sorted((pos(r.q1), pos(r.q3)))
+                shapes.append(_rect(a, b, y, 0.32, "#9E9E9E"))
+            marker_x.append(pos(r.value) if r.value is not None else None)
+        else:
+            marker_x.append(None)
+        marker_colour.append(category_colour(r.colour_key))
+        custom.append([format_value(r.value, 1, sep), format_value(r.national, 1, sep)])
+    shapes.append(
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": 0.5,
+            "x1": 0.5,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": NATION_COLOUR, "width": 2},
+        }
+    )
+    ys = [len(rows) - 1 - i for i in range(len(rows))]
+    trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": marker_x,
+        "y": ys,
+        "text": labels,
+        "customdata": custom,
+        "marker": {
+            "size": 13,
+            "color": marker_colour,
+            "line": {"color": "#1A1A1A", "width": 1},
+            "symbol": "circle",
+        },
+        "hovertemplate": "<b>%{text}</b><br>"
+        + _("Värde")
+        + ": %{customdata[0]}<br>"
+        + _("Riket")
+        + ": %{customdata[1]}<extra></extra>",
+        "showlegend": False,
+    }
+    layout = _layout(
+        sep,
+        height=max(220, 34 * len(rows) + 80),
+        margin={"l": 10, "r": 60, "t": 30, "b": 40},
+        shapes=shapes,
+        xaxis={
+            "range": [-0.02, 1.02],
+            "tickvals": [0, 0.5, 1],
+            "ticktext": [_("Sämst / lägst"), _("Riket"), _("Bäst / högst")],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+        },
+        yaxis={
+            "tickvals": ys,
+            "ticktext": [_short(t) for t in labels],
+            "automargin": True,
+            "range": [-0.6, len(rows) - 0.4],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+        },
+        showlegend=False,
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _rect(a: float, b: float, y: float, half: float, colour: str) -> dict[str, Any]:
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "y",
+        "x0": a,
+        "x1": b,
+        "y0": y - half,
+        "y1": y + half,
+        "fillcolor": colour,
+        "line": {"width": 0},
+        "layer": "below",
+    }

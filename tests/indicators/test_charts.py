@@ -1,0 +1,193 @@
+"""Chart builders of the indicator pages: pure data → Plotly figure dicts."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from datasmart.indicators import charts
+from datasmart.stats import funnel_limits
+
+
+def _row(code: str, **kw: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "unit_code": code,
+        "unit_name": f"Enhet {code}",
+        "status": "ok",
+        "value": 10.0,
+        "vs_nation": "similar",
+        "quintile": 3,
+        "denominator": 1000.0,
+        "funnel_zone": "within",
+    }
+    base.update(kw)
+    return base
+
+
+def test_category_and_markers() -> None:
+    assert charts.category(_row("1", vs_nation="better"), "comparison") == "better"
+    assert charts.category(_row("1", vs_nation=None), "comparison") == "not_compared"
+    assert charts.category(_row("1", quintile=2), "quintile") == "q2"
+    assert charts.category(_row("1", status="suppressed", value=None), "comparison") == "suppressed"
+    assert charts.category(_row("1", status="weird", value=None), "comparison") == "missing"
+    assert charts.status_marker("suppressed") == ".."
+    assert charts.status_marker("missing") == "-"
+    assert charts.status_marker("not_applicable") == "."
+    assert charts.category_colour("better") == "#92D050"
+    assert charts.category_colour("q1") == charts.QUINTILE_COLOURS[0]
+
+
+def test_choose_mode() -> None:
+    assert charts.choose_mode([_row("1", vs_nation="not_compared")]) == "quintile"
+    assert charts.choose_mode([_row("1", vs_nation="worse")]) == "comparison"
+    assert charts.choose_mode([_row("1")], "quintile") == "quintile"
+
+
+def test_map_has_one_trace_per_class_and_hides_suppressed_numbers() -> None:
+    rows = [
+        _row("0114", vs_nation="better"),
+        _row("0115", vs_nation="worse", value=12.5),
+        _row("0117", status="suppressed", value=None, vs_nation="not_compared"),
+        _row("0120", status="missing", value=None),
+    ]
+    fig = charts.indicator_map_figure(
+        rows,
+        mode="comparison",
+        geojson_url="/geo/kommuner.geojson",
+        topojson_url="/geo/topojson/",
+        unit_urls={"0114": "/indikatorer/profil/0114/"},
+        sep=",\u2009",
+    )
+    names = [t["name"] for t in fig["data"]]
+    assert len(names) == 4
+    colours = {t["colorscale"][0][1] for t in fig["data"]}
+    assert colours == {"#92D050", "#C00000", "#D9D9D9", "#FFFFFF"}
+    suppressed = next(t for t in fig["data"] if t["locations"] == ["0117"])
+    assert suppressed["customdata"] == [["Enhet 0117", "", ".."]]
+    worse = next(t for t in fig["data"] if t["locations"] == ["0115"])
+    assert worse["customdata"][0][2] == "12,5"
+    better = next(t for t in fig["data"] if t["locations"] == ["0114"])
+    assert better["customdata"][0][1] == "/indikatorer/profil/0114/"
+    assert fig["config"] == {"topojsonURL": "/geo/topojson/"}
+    json.dumps(fig)  # JSON-ready
+
+
+def test_value_map_puts_units_without_value_in_grey() -> None:
+    fig = charts.value_map_figure(
+        [("0114", "A", 1.5), ("0115", "B", None)],
+        geojson_url="/geo/kommuner.geojson",
+        value_label="Index",
+    )
+    assert fig["data"][0]["z"] == [1.5]
+    assert fig["data"][1]["locations"] == ["0115"]
+
+
+def test_funnel_lines_proportion_match_stats() -> None:
+    lines = charts.funnel_lines(
+        "proportion",
+        national_numerator=200,
+        national_denominator=1000,
+        multiplier=100,
+        x_min=100,
+        x_max=5000,
+    )
+    assert lines.baseline == pytest.approx(20.0)
+    xs, ys = lines.upper_95
+    ref = funnel_limits([200], [1000], statistic="proportion", multiplier=100, axis=xs)
+    np.testing.assert_allclose(ys, ref.upper_2s)
+    # limits narrow with the denominator; 99.8 % outside 95 %
+    assert ys[0] > ys[-1]
+    assert lines.upper_998[1][0] > lines.upper_95[1][0]
+    assert lines.lower_998[1][0] < lines.lower_95[1][0] < lines.baseline
+
+
+def test_funnel_lines_rate_cover_the_population_range() -> None:
+    lines = charts.funnel_lines(
+        "rate",
+        national_numerator=6000,
+        national_denominator=10_000_000,
+        multiplier=100_000,
+        x_min=60_000,
+        x_max=2_500_000,
+    )
+    assert lines.baseline == pytest.approx(60.0)
+    for xs, ys in (lines.lower_95, lines.upper_95, lines.lower_998, lines.upper_998):
+        assert xs == sorted(xs)
+        assert xs[0] < 80_000 and xs[-1] > 2_000_000
+        assert all(math.isfinite(y) for y in ys)
+    # upper limit above and lower below the national rate
+    assert min(lines.upper_95[1]) > 60 > max(lines.lower_95[1])
+
+
+def test_funnel_refuses_other_types() -> None:
+    with pytest.raises(ValueError):
+        charts.funnel_lines(
+            "value", national_numerator=1, national_denominator=2, multiplier=1, x_min=1, x_max=2
+        )
+
+
+def test_funnel_figure_groups_points_by_zone_and_skips_hidden() -> None:
+    lines = charts.funnel_lines(
+        "proportion",
+        national_numerator=200,
+        national_denominator=1000,
+        multiplier=100,
+        x_min=100,
+        x_max=5000,
+    )
+    points = [
+        _row("a", value=20.0, denominator=500.0),
+        _row("b", value=40.0, denominator=500.0, funnel_zone="above_998"),
+        _row("c", status="suppressed", value=None, denominator=None),
+    ]
+    fig = charts.funnel_figure(points, lines, value_label="Andel", denominator_label="Nämnare")
+    markers = [t for t in fig["data"] if t["mode"] == "markers"]
+    assert [t["text"] for t in markers] == [["Enhet a"], ["Enhet b"]]
+    assert markers[1]["marker"]["symbol"] == "square"
+    assert fig["layout"]["xaxis"]["type"] == "log"
+
+
+def test_trend_figure_with_band_and_unit() -> None:
+    national = [(2020, 10.0, 9.0, 11.0), (2021, None, None, None), (2022, 12.0, 11.0, 13.0)]
+    unit = [(2020, 8.0, 6.0, 10.0), (2022, 9.0, None, None)]
+    fig = charts.trend_figure(national, value_label="Andel", unit=unit, unit_name="Enhet")
+    band, line, own = fig["data"]
+    assert band["fill"] == "toself"
+    assert band["x"] == [2020, 2022, 2022, 2020]
+    assert line["y"] == [10.0, None, 12.0]
+    assert own["name"] == "Enhet"
+    assert own["error_y"]["array"] == [2.0, None]
+    only = charts.trend_figure([(2020, 5.0, None, None)], value_label="V")
+    assert len(only["data"]) == 1
+
+
+def test_spine_position_and_flip() -> None:
+    assert charts.spine_position(50, 50, 0, 100, flip=False) == 0.5
+    assert charts.spine_position(100, 50, 0, 100, flip=False) == 1.0
+    assert charts.spine_position(100, 50, 0, 100, flip=True) == 0.0
+    assert charts.spine_position(5, 5, 5, 5, flip=False) == 0.5  # no spread
+
+
+def test_spine_figure() -> None:
+    rows = [
+        charts.SpineRow("a", "Indikator A", 80, 50, 0, 40, 50, 60, 100, "better", True),
+        charts.SpineRow("b", "Indikator B", 80, 50, 0, 40, 50, 60, 100, "worse", False),
+        charts.SpineRow("c", "Utan riket", 7, None, 0, 4, 5, 6, 10, "not_compared", None),
+        charts.SpineRow(
+            "d", "Utan data", None, None, None, None, None, None, None, "missing", None
+        ),
+    ]
+    fig = charts.spine_figure(rows)
+    trace = fig["data"][0]
+    assert trace["x"][0] == pytest.approx(0.8)
+    assert trace["x"][1] == pytest.approx(0.2)  # lower is better: flipped
+    assert trace["x"][2] == pytest.approx(0.7)  # centred on the median (5), half-width 5
+    assert trace["x"][3] is None
+    assert trace["marker"]["color"][:2] == ["#92D050", "#C00000"]
+    assert fig["layout"]["yaxis"]["ticktext"][0] == "Indikator A"
+    # range and IQR boxes for three rows + the centre line
+    assert len(fig["layout"]["shapes"]) == 7
+    json.dumps(fig)
