@@ -361,7 +361,7 @@ def payouts(request: HttpRequest, year: int) -> HttpResponse:
     lines: list[AllocationLine] = []
     totals: dict[str, int] = {}
     if run is not None:
-        qs = run.lines.select_related("payout").order_by("recipient_code", "post_code")
+        qs = run.lines.select_related("payout", "post").order_by("recipient_code", "post_code")
         qs = qs.filter(recipient_code=recipient) if recipient else _filter_level(qs, level)
         lines = list(qs)
         totals = followup.payout_totals(run.pk)
