@@ -283,3 +283,45 @@ def test_no_reminder_before_the_due_date(survey: Survey, mailoutbox: list[Any]) 
     _user(Role.COORDINATOR, "0180", "stockholm")
     result = CliRunner().invoke(funding_app, ["remind"])
     assert result.exit_code == 0 and mailoutbox == []
+
+
+def test_results_aggregated_by_lan_and_exported(survey: Survey) -> None:
+    followup.save_response(
+        survey,
+        unit_code="0114",
+        answers={"plan": True, "samverkan": "bra", "insatser": 3},
+        submit=True,
+        by=SYSTEM,
+    )
+    followup.save_response(
+        survey,
+        unit_code="0180",
+        answers={"plan": False, "samverkan": "delvis", "insatser": 4.5},
+        submit=True,
+        by=SYSTEM,
+    )
+    followup.save_response(
+        survey, unit_code="1280", answers={"plan": True, "samverkan": "bra"}, submit=True, by=SYSTEM
+    )
+    followup.save_response(survey, unit_code="0381", answers={"insatser": 99}, by=SYSTEM)  # draft
+    coordinator = _client(_user(Role.COORDINATOR, "01", "samordnare"))
+    url = reverse("funding:results", args=[2020, "kommuner-2020"])
+    page = coordinator.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "3 av 290 har skickat in" in html and "Antal insatser" in html
+    export = coordinator.get(url, {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    value = {(r["group_code"], r["question"], r["measure"]): r["value"] for r in rows}
+    assert value[("00", "plan", "ja")] == "2" and value[("00", "plan", "nej")] == "1"
+    assert value[("00", "insatser", "summa")] == "7.5"  # the draft's 99 is not counted
+    assert value[("01", "samverkan", "val: bra")] == "1"
+    assert value[("01", "samverkan", "val: delvis")] == "1"
+    assert value[("12", "plan", "svar")] == "1"
+    svar = coordinator.get(url, {"format": "svar"})
+    lines = list(csv.DictReader(io.StringIO(b"".join(svar.streaming_content).decode("utf-8-sig"))))
+    assert [r["unit_code"] for r in lines] == ["0114", "0180", "1280"]
+    assert lines[1]["plan"] == "nej"
+    viewer = _client(_user(Role.VIEWER, "0180", "lasare"))
+    assert viewer.get(url).status_code == 403
+    assert viewer.get(url, {"format": "svar"}).status_code == 403

@@ -428,3 +428,35 @@ def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("funding:payouts", args=[year])
     return HttpResponseRedirect(back)
+
+
+@login_required
+@require_GET
+def results(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
+    """Submitted answers aggregated per län and for Sweden; CSV of the aggregate
+    (``format=csv``) or of every submitted response (``format=svar``). Coordinators only."""
+    from .survey_results import RESULT_COLUMNS, aggregate, answers_table
+
+    require_permission(request.user, Permission.MANAGE_FUNDING, request=request)
+    survey = _survey(year, code)
+    fmt = request.GET.get("format", "")
+    if fmt == "svar":
+        columns, rows = answers_table(survey)
+        return csv_response(rows, columns, f"svar-{year}-{code}.csv")
+    table = aggregate(survey)
+    if fmt == "csv":
+        return csv_response(table, RESULT_COLUMNS, f"resultat-{year}-{code}.csv")
+    nation: dict[str, dict[str, Any]] = {}
+    for row in table:
+        if row["group_code"] != "00":
+            continue
+        q = nation.setdefault(row["question"], {"text": row["text"], "measures": []})
+        q["measures"].append((row["measure"], row["value"]))
+    context = {
+        "agreement": survey.agreement,
+        "survey": survey,
+        "questions": list(nation.values()),
+        "submitted": survey.responses.filter(status=ResponseStatus.SUBMITTED).count(),
+        "expected": len(followup.expected_units(survey.agreement, survey.respondent_level)),
+    }
+    return render(request, "funding/results.html", context)

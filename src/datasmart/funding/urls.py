@@ -20,6 +20,11 @@ urlpatterns = [
         name="remind",
     ),
     path(
+        "<int:year>/enkater/<slug:code>/resultat/",
+        followup_views.results,
+        name="results",
+    ),
+    path(
         "<int:year>/enkater/<slug:code>/<str:unit_code>/",
         followup_views.answer,
         name="answer",
