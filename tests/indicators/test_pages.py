@@ -249,3 +249,15 @@ def test_composite_index(client: Client, prop: Indicator) -> None:
     assert "Testandel för sidor" in html
     _no_external_scripts(html)
     assert client.get("/indikatorer/index/", {"level": "region"}).status_code == 200
+
+
+def test_colour_by_comparison_or_quintile(client: Client, prop: Indicator) -> None:
+    html = client.get("/indikatorer/page-prop/", {"period": "2022"}).content.decode()
+    assert 'id="f-colour"' in html
+    legend = re.search(r'<ul class="legend">(.*?)</ul>', html, re.S)
+    assert legend is not None and "riket" in legend.group(1) and "Kvintil" not in legend.group(1)
+    html = client.get("/indikatorer/page-prop/", {"period": "2022", "colour": "quintile"})
+    text = html.content.decode()
+    legend = re.search(r'<ul class="legend">(.*?)</ul>', text, re.S)
+    assert legend is not None and "Kvintil 1 (bäst)" in legend.group(1)
+    assert "Jämfört med riket" in text  # the comparison stays in the table as text

@@ -42,10 +42,8 @@ GROUP_LABELS = {
     "kolada_barn_unga": gettext_lazy("Barn och unga: risk- och skyddsfaktorer (Kolada)"),
 }
 DOMAIN_LABELS = {
-    "A": gettext_lazy("A – Psykisk hälsa och ohälsa"),
-    "B": gettext_lazy("B – Vård och behandling"),
+    # only what the catalogue documents (docs/indicators.md); other domains show the letter
     "C": gettext_lazy("C – Bestämningsfaktorer"),
-    "D": gettext_lazy("D – Dödlighet och allvarliga följder"),
 }
 TYPE_LABELS = {
     "proportion": gettext_lazy("andel"),
@@ -173,6 +171,9 @@ def table_row(row: dict[str, Any], *, mode: str, judged: bool, decimals: int) ->
         "colour_key": key,
         "colour": charts.category_colour(key),
         "colour_label": charts.category_label(key, judged),
+        "cmp_key": charts.category(row, "comparison"),
+        "q_key": charts.category(row, "quintile"),
+        "q_label": charts.category_label(charts.category(row, "quintile"), judged),
         "vs_nation_text": charts.comparison_label(row.get("vs_nation") or "not_compared")
         if ok
         else charts.comparison_label(status),
@@ -332,7 +333,12 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             ind, level="nation", period=period, sex=sex, age_group=age_group
         )
         nation = national_rows[0] if national_rows else None
-    mode = charts.choose_mode(raw, request.GET.get("colour"))
+    auto_mode = charts.choose_mode(raw)
+    mode = (
+        charts.choose_mode(raw, request.GET.get("colour"))
+        if auto_mode == "comparison"
+        else auto_mode
+    )
     rows = [table_row(r, mode=mode, judged=judged, decimals=decimals) for r in raw]
     rows = _sort_rows(rows, sort, direction == "desc")
     unit_urls = {r["code"]: r["profile_url"] for r in rows}
@@ -431,6 +437,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "age_group": age_group,
         "kommungrupp": kommungrupp,
         "enhet": unit_code,
+        "colour": mode if mode != auto_mode else "",
     }
 
     def query(**extra: Any) -> str:
@@ -489,6 +496,11 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "kommungrupp": kommungrupp,
         "kommungrupp_name": group_name,
         "mode": mode,
+        "colour_options": (
+            [("comparison", _("Jämförelse med riket")), ("quintile", _("Kvintiler"))]
+            if auto_mode == "comparison"
+            else []
+        ),
         "rows": rows,
         "legend": legend,
         "n_ok": sum(1 for r in rows if r["ok"]),
@@ -519,6 +531,8 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "unit_name": unit_name,
         "sort": {k: sort_link(k) for k in SORTS},
         "downloads": downloads,
+        "has_comparison": auto_mode == "comparison",
+        "judged": judged,
         "has_ci": any(r["ci_text"] and r["ok"] for r in rows),
         "has_counts": any(r["ok"] and r["numerator_text"] for r in rows),
     }
@@ -660,7 +674,7 @@ def composite(request: HttpRequest) -> HttpResponse:
         "domains": [(d, DOMAIN_LABELS.get(d, d)) for d in domains],
         "domain_indicators": [
             {
-                "label": DOMAIN_LABELS.get(d, d),
+                "label": _("Domän %(d)s") % {"d": DOMAIN_LABELS.get(d, d)},
                 "indicators": [
                     {
                         "code": c,
