@@ -13,17 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from datasmart.cli_support import user_errors
 
 funding_app = typer.Typer(
     help="Överenskommelser: poster, fördelningsnycklar, fördelning av medel, scenarier.",
@@ -43,37 +43,6 @@ class Format(StrEnum):
 class PolicyChoice(StrEnum):
     withhold = "withhold"
     redistribute = "redistribute"
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datasmart.config.settings")
-    import django
-
-    django.setup()
-
-
-def _user_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _setup_django()
-        from django.core.exceptions import PermissionDenied
-        from django.db.utils import OperationalError, ProgrammingError
-
-        from datasmart.geo.services import GeoError
-
-        try:
-            return func(*args, **kwargs)
-        except (GeoError, LookupError, ValueError, PermissionDenied) as exc:
-            err_console.print(f"[bold red]Fel:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except (OperationalError, ProgrammingError) as exc:
-            err_console.print(
-                f"[bold red]Databasfel:[/] {exc}\nHar databasen skapats? Kör `datasmart migrate`.",
-                highlight=False,
-            )
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _actor(username: str | None) -> Any:
@@ -133,7 +102,7 @@ TABLE_COLUMNS = ("post", "recipient_code", "recipient_name", "amount_sek", "with
 
 
 @funding_app.command("load")
-@_user_errors
+@user_errors
 def load_command(
     directory: Annotated[
         Path | None,
@@ -150,7 +119,7 @@ def load_command(
 
 
 @funding_app.command("import")
-@_user_errors
+@user_errors
 def import_command(
     path: Annotated[Path, typer.Argument(help="Fil: .toml, .json eller .csv (bara poster)")],
     year: Annotated[int | None, typer.Option(help="År (krävs för CSV)")] = None,
@@ -178,7 +147,7 @@ def import_command(
 
 
 @funding_app.command("list")
-@_user_errors
+@user_errors
 def list_command(
     format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
 ) -> None:
@@ -201,7 +170,7 @@ def list_command(
 
 
 @funding_app.command("allocate")
-@_user_errors
+@user_errors
 def allocate_command(
     year: Annotated[int, typer.Argument(help="Överenskommelsens år, t.ex. 2020")],
     population_year: Annotated[
@@ -258,7 +227,7 @@ def allocate_command(
 
 
 @funding_app.command("scenario")
-@_user_errors
+@user_errors
 def scenario_command(
     year: Annotated[int, typer.Argument(help="Överenskommelsens år")],
     population_year: Annotated[int, typer.Option(help="Scenariots befolkningsår")],
@@ -311,7 +280,7 @@ def scenario_command(
 
 
 @funding_app.command("runs")
-@_user_errors
+@user_errors
 def runs_command(
     year: Annotated[int, typer.Argument(help="Överenskommelsens år")],
     format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
@@ -340,7 +309,7 @@ def runs_command(
 
 
 @funding_app.command("reproduce")
-@_user_errors
+@user_errors
 def reproduce_command(run_id: Annotated[int, typer.Argument(help="Körningens nummer")]) -> None:
     """Räkna om en sparad körning från dess underlag och jämför krona för krona."""
     from .models import AllocationRun
@@ -361,7 +330,7 @@ def reproduce_command(run_id: Annotated[int, typer.Argument(help="Körningens nu
 
 
 @funding_app.command("annex")
-@_user_errors
+@user_errors
 def annex_command(
     year: Annotated[int, typer.Argument(help="Överenskommelsens år")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Fil: .xlsx eller .csv")],
@@ -395,7 +364,7 @@ def annex_command(
 
 
 @funding_app.command("reporting")
-@_user_errors
+@user_errors
 def reporting_command(
     year: Annotated[int, typer.Argument(help="Överenskommelsens år")],
     survey: Annotated[str | None, typer.Option(help="En enkät (kod): en rad per mottagare")] = None,
@@ -434,7 +403,7 @@ def reporting_command(
 
 
 @funding_app.command("remind")
-@_user_errors
+@user_errors
 def remind_command(
     year: Annotated[int | None, typer.Argument(help="Överenskommelsens år (utan: alla år)")] = None,
     survey: Annotated[str | None, typer.Option(help="Bara en enkät (kod)")] = None,
