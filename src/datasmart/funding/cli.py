@@ -14,10 +14,10 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,7 +31,6 @@ funding_app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Format(StrEnum):
