@@ -101,15 +101,14 @@ def compute_stale(*, everything: bool = False, quiet: bool = False) -> list[Any]
     """Compute results after a data load: every indicator with data when ``everything``
     (the load changed something), else only the stale ones
     (:func:`~datasmart.indicators.results.stale_indicators`)."""
-    from datasmart.indicators.models import Indicator
+    from django.db.models import Exists, OuterRef
+
+    from datasmart.indicators.models import Indicator, Observation
     from datasmart.indicators.results import compute_all, stale_indicators
 
+    has_data = Exists(Observation.objects.filter(indicator=OuterRef("pk")))
     codes = (
-        list(
-            Indicator.objects.filter(observations__isnull=False)
-            .distinct()
-            .values_list("code", flat=True)
-        )
+        list(Indicator.objects.filter(has_data).order_by("code").values_list("code", flat=True))
         if everything
         else stale_indicators()
     )

@@ -474,12 +474,18 @@ def stale_indicators() -> list[str]:
     Stale: observations but no results, an import batch newer than the newest result, or
     a definition edited (catalogue sync, admin) after it.
     """
-    from django.db.models import Max
+    from django.db.models import Exists, OuterRef, Subquery
 
+    from .models import ImportBatch
+
+    newest_result = Result.objects.filter(indicator=OuterRef("pk")).order_by("-computed_at")
+    newest_batch = ImportBatch.objects.filter(indicators=OuterRef("pk")).order_by("-created_at")
     qs = (
-        Indicator.objects.filter(observations__isnull=False)
-        .distinct()
-        .annotate(computed=Max("results__computed_at"), loaded=Max("batches__created_at"))
+        Indicator.objects.filter(Exists(Observation.objects.filter(indicator=OuterRef("pk"))))
+        .annotate(
+            computed=Subquery(newest_result.values("computed_at")[:1]),
+            loaded=Subquery(newest_batch.values("created_at")[:1]),
+        )
         .order_by("code")
     )
     return [
