@@ -11,61 +11,26 @@ Errors users can fix are printed as one message with exit code 2.
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from datasmart.cli_support import user_errors
+
 indicators_app = typer.Typer(
     help="Indikatorer: katalog, inläsning av observationer, referensdata.", no_args_is_help=True
 )
 console = Console()
-err_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "datasmart.config.settings")
-    import django
-
-    django.setup()
-
-
-def _user_errors(func: F) -> F:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _setup_django()
-        from django.core.exceptions import PermissionDenied
-        from django.db.utils import OperationalError, ProgrammingError
-
-        from datasmart.geo.services import GeoError
-        from datasmart.geo.validation import DataLoadError
-
-        try:
-            return func(*args, **kwargs)
-        except (DataLoadError, GeoError, LookupError, ValueError, PermissionDenied) as exc:
-            err_console.print(f"[bold red]Fel:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except (OperationalError, ProgrammingError) as exc:
-            err_console.print(
-                f"[bold red]Databasfel:[/] {exc}\nHar databasen skapats? Kör `datasmart migrate`.",
-                highlight=False,
-            )
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def load_real(data_dir: Path | None = None, *, force: bool = False, quiet: bool = False) -> Any:
@@ -141,7 +106,7 @@ def _compute_with_progress(codes: list[str] | None) -> list[Any]:
 
 
 @indicators_app.command("load-real")
-@_user_errors
+@user_errors
 def load_real_command(
     data_dir: Annotated[
         Path | None, typer.Option(help="Mapp med referensdata (standard: DATASMART_DATA_DIR)")
@@ -153,7 +118,7 @@ def load_real_command(
 
 
 @indicators_app.command("sync")
-@_user_errors
+@user_errors
 def sync_command() -> None:
     """Synka indikatorkatalogen (TOML-filerna) till databasen."""
     from datasmart.indicators.catalogue import sync_catalogue
@@ -168,7 +133,7 @@ def sync_command() -> None:
 
 
 @indicators_app.command("import")
-@_user_errors
+@user_errors
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV- eller Excel-fil (.xlsx)")],
     user: Annotated[
@@ -198,7 +163,7 @@ def import_command(
 
 
 @indicators_app.command("fill-population")
-@_user_errors
+@user_errors
 def fill_population_command(
     code: Annotated[str, typer.Argument(help="Indikatorns kod")],
     force: Annotated[bool, typer.Option(help="Räkna om även om inget ändrats")] = False,
@@ -215,7 +180,7 @@ def fill_population_command(
 
 
 @indicators_app.command("list")
-@_user_errors
+@user_errors
 def list_command(
     group: Annotated[str | None, typer.Option(help="Katalogfil, t.ex. kolada_barn_unga")] = None,
     format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
@@ -265,7 +230,7 @@ def list_command(
 
 
 @indicators_app.command("imports")
-@_user_errors
+@user_errors
 def imports_command(
     limit: Annotated[int, typer.Option(help="Antal rader")] = 20,
 ) -> None:
@@ -289,7 +254,7 @@ def imports_command(
 
 
 @indicators_app.command("compute")
-@_user_errors
+@user_errors
 def compute_command(
     indicator: Annotated[
         list[str] | None, typer.Option("--indicator", help="Indikatorns kod (kan upprepas)")
@@ -322,7 +287,7 @@ class ExportFormat(StrEnum):
 
 
 @indicators_app.command("export")
-@_user_errors
+@user_errors
 def export_command(
     indicator: Annotated[str, typer.Option("--indicator", help="Indikatorns kod")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Fil att skriva")],
