@@ -8,11 +8,16 @@ the embedded SQLite demo, in CI against PostgreSQL, and as stateless production 
 - ``SECRET_KEY``: required when ``DEBUG`` is off; a development key is generated otherwise.
 - ``DATASMART_DEBUG``: ``1`` for debug pages (never in production).
 - ``ALLOWED_HOSTS``: comma separated; default ``127.0.0.1,localhost``.
+- ``DATASMART_SIP_IDENTITY_KEY``: key for SIP identity-number digests and encryption;
+  required when ``DATASMART_ENV=production``, derived from ``SECRET_KEY`` otherwise.
+- ``DATASMART_SIP_RETENTION_DAYS``: days a closed SIP is kept before erasure (default 3650).
+- ``DATASMART_SIP_FIRST_MEETING_DAYS``: target days from start to first SIP meeting (30).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
 
@@ -31,6 +36,24 @@ if not SECRET_KEY:
     if os.environ.get("DATASMART_ENV", "development") == "production":
         raise RuntimeError("SECRET_KEY must be set when DATASMART_ENV=production")
     SECRET_KEY = "datasmart-development-key-not-for-production-" + "x" * 20
+
+# SIP identity numbers (personnummer) are stored as an HMAC digest and Fernet-encrypted
+# under keys derived from this one (datasmart.sip.identity). It must stay the same for the
+# life of the data: a new key makes stored numbers unreadable and unfindable. Production
+# refuses to start without it; development derives it from SECRET_KEY.
+SIP_IDENTITY_KEY = os.environ.get("DATASMART_SIP_IDENTITY_KEY", "")
+if not SIP_IDENTITY_KEY:
+    if os.environ.get("DATASMART_ENV", "development") == "production":
+        raise RuntimeError("DATASMART_SIP_IDENTITY_KEY must be set when DATASMART_ENV=production")
+    SIP_IDENTITY_KEY = hashlib.sha256(b"datasmart.sip.identity:" + SECRET_KEY.encode()).hexdigest()
+elif len(SIP_IDENTITY_KEY) < 32:
+    raise RuntimeError("DATASMART_SIP_IDENTITY_KEY must be at least 32 characters")
+# Days a closed SIP is kept before erase_expired() removes the personal content. A
+# configurable default, not a statement of what the law requires: each organisation sets
+# it from its own records-management decision (dokumenthanteringsplan).
+SIP_RETENTION_DAYS = int(os.environ.get("DATASMART_SIP_RETENTION_DAYS", "3650"))
+# Target number of days from start to the first SIP meeting (statistics).
+SIP_FIRST_MEETING_DAYS = int(os.environ.get("DATASMART_SIP_FIRST_MEETING_DAYS", "30"))
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -56,6 +79,7 @@ INSTALLED_APPS = [
     "datasmart.accounts",
     "datasmart.indicators",
     "datasmart.funding",
+    "datasmart.sip",
     "datasmart.web",
 ]
 
