@@ -13,15 +13,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
-from pathlib import Path
 
-import psycopg
+from platform_server import gunicorn, platform_env, prepare_database
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/datasmart_bench_api")
 DURATION = os.environ.get("BENCH_DURATION", "8s")
@@ -40,27 +37,6 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), summary.errors.status + summary.errors.timeout))
 end
 """
-REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def prepare_database(env: dict[str, str]) -> None:
-    base, name = PG_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    subprocess.run([sys.executable, "-m", "datasmart.cli", "migrate"], env=env, check=True)
-    subprocess.run(
-        [sys.executable, "-m", "datasmart.cli", "data", "load"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def wrk(url: str, script: str) -> dict[str, float]:
@@ -86,35 +62,9 @@ def main() -> int:
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 1
-    env = {**os.environ, "DATABASE_URL": PG_URL, "DATASMART_LOG_LEVEL": "ERROR"}
-    prepare_database(env)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "datasmart.config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            WORKERS,
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=REPO,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/api/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    env = platform_env(PG_URL)
+    prepare_database(PG_URL, env)
+    with gunicorn(env, workers=WORKERS) as base:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
             f.write(LUA)
         for _, path in ENDPOINTS:  # warm caches and connections
@@ -137,9 +87,6 @@ def main() -> int:
                 + ("  ERRORS" if r["errors"] else "")
             )
         return 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
