@@ -259,6 +259,13 @@ class Sip(models.Model):
                 condition=models.Q(erased_at__isnull=True) | models.Q(status=SipStatus.CLOSED),
                 name="sip_erased_only_closed",
             ),
+            # One ongoing plan per person and owner organisation: a second start is a
+            # mistake (or a double click), caught even when two requests race.
+            models.UniqueConstraint(
+                fields=["person", "owner_organisation"],
+                condition=models.Q(status=SipStatus.ACTIVE),
+                name="sip_one_active_per_owner",
+            ),
         ]
         indexes = [
             models.Index(fields=["owner_organisation", "status"], name="sip_owner_status_idx"),

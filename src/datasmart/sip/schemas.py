@@ -14,7 +14,7 @@ answered by the services (``interventions[0].organisation_id`` names it just the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Final
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -223,7 +223,7 @@ def parse_plan_content(data: PlanContent | Mapping[str, Any], prefix: str = "") 
 
 
 def parse_participants(
-    items: list[Mapping[str, Any] | ParticipantIn], prefix: str = "participants"
+    items: Sequence[Mapping[str, Any] | ParticipantIn], prefix: str = "participants"
 ) -> list[ParticipantIn]:
     """Validate a list of invitees; the field path names the item (``participants[1].kind``)."""
     if not isinstance(items, list | tuple):
