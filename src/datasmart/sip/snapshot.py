@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from .schemas import PlanContent
+
+if TYPE_CHECKING:
+    from .models import Sip
 
 __all__ = [
     "ConsentSnapshot",
@@ -44,6 +47,7 @@ __all__ = [
     "ParticipantSnapshot",
     "PersonIdentity",
     "SipSnapshot",
+    "snapshot_of",
 ]
 
 IdKindName = Literal["personnummer", "samordningsnummer", "reserve"]
@@ -214,3 +218,128 @@ class SipSnapshot(_Frozen):
         elif self.closed_at is not None or self.closed_reason is not None or self.closed_note:
             raise ValueError("an active plan has no closed_at, closed_reason or closed_note")
         return self
+
+
+# --- from the database -------------------------------------------------------------------
+
+
+def _org_number(value: str) -> str:
+    """A stored organisationsnummer in the snapshot's form; one that is not valid (the
+    model checks it in forms, not on every save) is left out rather than exported wrong."""
+    from django.core.exceptions import ValidationError
+
+    from datasmart.accounts.models import normalise_org_number
+
+    if not value:
+        return ""
+    try:
+        return normalise_org_number(value)
+    except ValidationError:
+        return ""
+
+
+def snapshot_of(sip: Sip) -> SipSnapshot:
+    """The snapshot of a stored plan: current state, all consents (oldest first), all
+    participants (in invitation order), all meetings (in time order) and the latest plan
+    version. Reads only; callers check access and log (:func:`datasmart.sip.fhir.export_fhir`).
+
+    A unit name or withdrawal label where it means nothing (on a guardian or relative,
+    on a consent still in force) is left out: the snapshot's shape has no place for it.
+
+    Raises :class:`~datasmart.sip.errors.SipValidationError` for an erased plan (nothing
+    personal is left to export) or plan content naming an organisation that no longer
+    exists.
+    """
+    from django.utils.translation import gettext as _
+
+    from datasmart.accounts.models import Organisation
+
+    from .errors import SipValidationError
+    from .identity import decrypt_identity, parse_identity_number
+    from .models import PlanVersion
+
+    person = sip.person
+    if person is None or sip.erased_at is not None:
+        raise SipValidationError(_("Planen är gallrad och kan inte exporteras."), field="sip")
+    number = parse_identity_number(
+        decrypt_identity(person.id_encrypted), kind=person.id_kind, field="person"
+    )
+    consents = [
+        ConsentSnapshot(
+            given_by=consent.given_by,  # type: ignore[arg-type]
+            guardian_name=consent.guardian_name,
+            given_at=consent.given_at,
+            organisation_ids=sorted(org.pk for org in consent.organisations.all()),
+            withdrawn_at=consent.withdrawn_at,
+            withdrawn_by_label=consent.withdrawn_by_label if consent.withdrawn_at else "",
+        )
+        for consent in sip.consents.prefetch_related("organisations").order_by("given_at", "id")
+    ]
+    participants = [
+        ParticipantSnapshot(
+            kind=p.kind,  # type: ignore[arg-type]
+            organisation_id=p.organisation_id,
+            unit_name=p.unit_name if p.organisation_id is not None else "",
+            name=p.name,
+            email=p.email,
+            status=p.status,  # type: ignore[arg-type]
+            invited_at=p.invited_at,
+            responded_at=p.responded_at,
+        )
+        for p in sip.participants.order_by("invited_at", "id")
+    ]
+    meetings = [
+        MeetingSnapshot(
+            kind=m.kind,  # type: ignore[arg-type]
+            scheduled_at=m.scheduled_at,
+            location=m.location,
+            held_at=m.held_at,
+        )
+        for m in sip.meetings.order_by("scheduled_at", "id")
+    ]
+    latest = PlanVersion.objects.filter(sip=sip).order_by("-number").first()
+    plan = PlanContent.model_validate(latest.content) if latest is not None else None
+    partial = SipSnapshot.model_construct(
+        owner_organisation_id=sip.owner_organisation_id,
+        lead_organisation_id=sip.lead_organisation_id,
+        consents=consents,
+        participants=participants,
+        plan=plan,
+    )
+    wanted = partial.referenced_organisation_ids()
+    found = {org.pk: org for org in Organisation.objects.filter(pk__in=wanted)}
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise SipValidationError(
+            _("Planen nämner en organisation som inte längre finns (id %(ids)s).")
+            % {"ids": ", ".join(map(str, missing))},
+            field="organisations",
+        )
+    return SipSnapshot(
+        sip_id=sip.pk,
+        version=sip.version,
+        status=sip.status,  # type: ignore[arg-type]
+        person=PersonIdentity(
+            kind=number.kind.value,  # type: ignore[arg-type]
+            number=number.value,
+            display_name=person.display_name,
+        ),
+        is_child=sip.is_child,
+        need=sip.need,
+        started_at=sip.started_at,
+        closed_at=sip.closed_at,
+        closed_reason=sip.closed_reason or None,  # type: ignore[arg-type]
+        closed_note=sip.closed_note,
+        owner_organisation_id=sip.owner_organisation_id,
+        lead_organisation_id=sip.lead_organisation_id,
+        coordinator_name=sip.coordinator_name,
+        organisations=[
+            OrganisationRef(id=org.pk, name=org.name, org_number=_org_number(org.org_number))
+            for org in sorted(found.values(), key=lambda org: org.pk)
+        ],
+        consents=consents,
+        participants=participants,
+        meetings=meetings,
+        plan_version=latest.number if latest is not None else None,
+        plan=plan,
+    )
