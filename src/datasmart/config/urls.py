@@ -10,6 +10,7 @@ urlpatterns = [
     path("konto/", include("datasmart.accounts.urls")),
     path("medel/", include("datasmart.funding.urls")),
     path("indikatorer/", include("datasmart.indicators.urls")),
+    path("sip/", include("datasmart.sip.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
