@@ -58,4 +58,4 @@ def test_sync_command(test_indicators: dict[str, Indicator]) -> None:
     first = runner.invoke(indicators_app, ["sync"])
     assert first.exit_code == 0, first.output
     second = runner.invoke(indicators_app, ["sync"])
-    assert "0 nya, 0 uppdaterade, 33 oförändrade" in second.output
+    assert "0 nya, 0 uppdaterade, 42 oförändrade" in second.output

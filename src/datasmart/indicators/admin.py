@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from datasmart.accounts.admin import AuditedModelAdmin
@@ -25,7 +26,15 @@ class IndicatorAdmin(AuditedModelAdmin):
     list_display = ["code", "title_sv", "type", "polarity", "group", "version", "locally_edited"]
     list_filter = ["group", "type", "polarity", "locally_edited"]
     search_fields = ["code", "title_sv", "title_en", "source_code"]
-    readonly_fields = ["code", "version", "catalogue_file", "locally_edited", "updated_at"]
+    # observations_public guards raw SIP counts: only a catalogue release may change it.
+    readonly_fields = [
+        "code",
+        "version",
+        "catalogue_file",
+        "locally_edited",
+        "observations_public",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # new indicators come from the catalogue files
@@ -93,6 +102,10 @@ class ObservationAdmin(_ReadOnly):
     search_fields = ["indicator__code", "unit__code"]
     raw_id_fields = ["indicator", "unit", "batch"]
     show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Observation]:
+        # Raw counts of SIP indicators (before small-number suppression) are never shown.
+        return super().get_queryset(request).filter(indicator__observations_public=True)
 
 
 @admin.register(Result)

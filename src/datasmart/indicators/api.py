@@ -3,7 +3,8 @@
 Mount with ``api.add_router("/", "datasmart.indicators.api.router")``. Paths:
 
 - ``GET /indicators`` — the catalogue; ``GET /indicators/{code}`` — one definition;
-- ``GET /indicators/{code}/observations`` — figures (JSON pages or ``format=csv``);
+- ``GET /indicators/{code}/observations`` — figures (JSON pages or ``format=csv``); 403 for
+  an indicator whose observations are not public (``observations_public``: SIP);
 - ``GET /indicators/{code}/values`` — computed results (JSON pages, ``format=csv|xlsx``);
 - ``GET /indicators/{code}/comparisons`` — counts of better/similar/worse;
 - ``GET /indicator-profiles/{unit_code}`` — one unit over all indicators (spine chart);
@@ -49,6 +50,7 @@ from .models import (
     ObservationStatus,
     Polarity,
 )
+from .periods import MONTH_MAX, YEAR_MIN
 
 router = Router(tags=["indikatorer"])
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -154,9 +156,14 @@ class ObservationPage(Schema):
 class ObservationFilters(Schema):
     unit: str | None = Field(None, max_length=32, pattern=UNIT_PATTERN, description="Enhetens kod")
     level: Level | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
-    period: int | None = Field(None, ge=1900, le=2100)
-    period_from: int | None = Field(None, ge=1900, le=2100)
-    period_to: int | None = Field(None, ge=1900, le=2100)
+    period: int | None = Field(
+        None,
+        ge=YEAR_MIN,
+        le=MONTH_MAX,
+        description="År (ÅÅÅÅ) eller, för månadsindikatorer, månad (ÅÅÅÅMM)",
+    )
+    period_from: int | None = Field(None, ge=YEAR_MIN, le=MONTH_MAX)
+    period_to: int | None = Field(None, ge=YEAR_MIN, le=MONTH_MAX)
     sex: ObservationSex | None = None
     age_group: str | None = Field(
         None, max_length=16, pattern=AGE_PATTERN, description="Tom sträng = alla åldrar"
@@ -360,6 +367,12 @@ def indicator_observations(
 ) -> Any:
     _require_view(request)
     ind = _get(code)
+    if not ind.observations_public:
+        raise HttpError(
+            403,
+            "Observationerna för den här indikatorn är inte offentliga (de räknas fram ur "
+            "personuppgifter före röjandeskydd); hämta resultaten under /values.",
+        )
     try:
         qs = services.observations(
             ind,
@@ -462,7 +475,12 @@ class ValuesFormat(StrEnum):
 
 class ResultFilters(Schema):
     level: Level = Field(Level.KOMMUN, description="nation, sjukvardsregion, region eller kommun")
-    period: int | None = Field(None, ge=1900, le=2100, description="År (standard: senaste)")
+    period: int | None = Field(
+        None,
+        ge=YEAR_MIN,
+        le=MONTH_MAX,
+        description="År, eller ÅÅÅÅMM för månadsindikatorer (standard: senaste)",
+    )
     sex: ObservationSex = Field(ObservationSex.TOTAL, description="T = båda, 1 = män, 2 = kvinnor")
     age_group: str = Field("", max_length=16, pattern=AGE_PATTERN, description="Tom = alla")
     kommungrupp: str | None = Field(
@@ -558,7 +576,12 @@ class ProfileOut(Schema):
 
 
 class ProfileFilters(Schema):
-    period: int | None = Field(None, ge=1900, le=2100)
+    period: int | None = Field(
+        None,
+        ge=YEAR_MIN,
+        le=MONTH_MAX,
+        description="År (ÅÅÅÅ) eller, för månadsindikatorer, månad (ÅÅÅÅMM)",
+    )
     sex: ObservationSex = ObservationSex.TOTAL
     age_group: str = Field("", max_length=16, pattern=AGE_PATTERN)
 

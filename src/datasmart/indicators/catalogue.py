@@ -81,6 +81,7 @@ MANAGED_FIELDS: Final = (
     "value_min",
     "value_max",
     "ci_method",
+    "observations_public",
     "group",
     "catalogue_file",
 )
@@ -248,6 +249,11 @@ def _check_entry(
             bad(key, "ska vara ett tal")
             bound = None
         values[key] = float(bound) if bound is not None else None
+
+    public = raw.get("observations_public", True)
+    if not isinstance(public, bool):
+        bad("observations_public", "ska vara true eller false")
+    values["observations_public"] = public is not False
 
     if problems:
         return None, problems

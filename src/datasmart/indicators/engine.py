@@ -51,6 +51,7 @@ from datasmart.indicators.engine_hierarchy import (
     aggregate,
     build_hierarchy,
 )
+from datasmart.indicators.periods import period_index
 from datasmart.stats import ESP2013, ESP2013_AGEBANDS, poisson_trend, proportion_trend
 
 __all__ = [
@@ -483,7 +484,8 @@ def trend(results: pl.DataFrame, spec: IndicatorSpec, *, periods: int | None = 5
             .agg(pl.col("numerator"), pl.col("denominator"))
         )
         x = np.asarray(wide["numerator"].to_list(), dtype=np.float64).reshape(-1, k)
-        scores = np.asarray(window, dtype=np.float64)
+        # Evenly spaced scores: monthly periods (YYYYMM) as months, so Dec → Jan is 1 step.
+        scores = np.asarray([period_index(int(p)) for p in window], dtype=np.float64)
         if spec.type == "proportion":
             n = np.asarray(wide["denominator"].to_list(), dtype=np.float64).reshape(-1, k)
             res = proportion_trend(x, n, scores, spec.confidence)

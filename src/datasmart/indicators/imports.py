@@ -403,6 +403,12 @@ def validate_rows(
 
         if rules is not None:
             ind = rules.indicator
+            if not ind.observations_public:
+                bad(
+                    "indicator",
+                    f"indikatorn '{code}' räknas fram av datasmart (t.ex. SIP-statistiken) "
+                    "och kan inte läsas in från fil",
+                )
             if unit is not None and unit[1] not in rules.levels:
                 bad(
                     "unit_code",

@@ -3,8 +3,9 @@
 An :class:`Indicator` is a definition (what is counted, over what, with which multiplier
 and direction); its definition lives in TOML files under ``catalogue/`` and is synced into
 the database (:func:`datasmart.indicators.catalogue.sync_catalogue`). An
-:class:`Observation` is one published or imported figure for one unit, year, sex and age
-group, always with a status. Every observation comes from an :class:`ImportBatch` that
+:class:`Observation` is one published or imported figure for one unit, period (a year, or
+a month as ``YYYYMM``: :mod:`datasmart.indicators.periods`), sex and age group, always
+with a status. Every observation comes from an :class:`ImportBatch` that
 records who loaded which file (by SHA-256) and when.
 
 Rates and proportions carry numerator and denominator, so that values for larger units
@@ -141,6 +142,15 @@ class Indicator(models.Model):
     ci_method = models.CharField(
         _("KI-metod"), max_length=16, choices=CiMethod.choices, default=CiMethod.NONE
     )
+    observations_public = models.BooleanField(
+        _("observationer offentliga"),
+        default=True,
+        help_text=(
+            "False for indicators computed from datasmart's own person-level data (SIP): "
+            "their observations hold raw counts before small-number suppression and are "
+            "never served; only the suppressed results are."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     catalogue_file = models.CharField(_("katalogfil"), max_length=200, blank=True)
     locally_edited = models.BooleanField(
@@ -207,7 +217,7 @@ class ImportBatch(models.Model):
 
 
 class Observation(models.Model):
-    """One figure: indicator × unit × year × sex × age group, with a status.
+    """One figure: indicator × unit × period × sex × age group, with a status.
 
     ``age_group`` ``""`` means all ages; ``sex`` ``"T"`` both sexes. ``numerator`` and
     ``denominator`` are set for rates and proportions; ``value`` is the published or
@@ -217,7 +227,9 @@ class Observation(models.Model):
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="observations")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="observations")
-    period = models.PositiveSmallIntegerField(_("år"))
+    period = models.PositiveIntegerField(
+        _("period"), help_text="Year (2023) or, for monthly indicators, YYYYMM (202603)."
+    )
     sex = models.CharField(
         _("kön"), max_length=1, choices=ObservationSex.choices, default=ObservationSex.TOTAL
     )
@@ -267,7 +279,7 @@ class Result(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="indicator_results")
     level = models.CharField(_("nivå"), max_length=16)
-    period = models.PositiveSmallIntegerField(_("år"))
+    period = models.PositiveIntegerField(_("period"))
     sex = models.CharField(_("kön"), max_length=1, default=ObservationSex.TOTAL)
     age_group = models.CharField(_("åldersgrupp"), max_length=16, blank=True, default="")
     numerator = models.FloatField(_("täljare"), null=True, blank=True)
@@ -283,7 +295,7 @@ class Result(models.Model):
     group_code = models.CharField(_("kommungrupp"), max_length=16, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
     group_value = models.FloatField(_("kommungruppens värde"), null=True, blank=True)
     vs_group = models.CharField(_("jämfört med gruppen"), max_length=24, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
-    previous_period = models.PositiveSmallIntegerField(_("föregående år"), null=True, blank=True)
+    previous_period = models.PositiveIntegerField(_("föregående period"), null=True, blank=True)
     previous_value = models.FloatField(_("föregående värde"), null=True, blank=True)
     vs_previous = models.CharField(_("jämfört med föregående"), max_length=24, null=True)  # noqa: DJ001 (engine null = not applicable)
     rank = models.PositiveIntegerField(_("rang"), null=True, blank=True)
