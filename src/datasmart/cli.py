@@ -23,6 +23,7 @@ from rich.table import Table
 from datasmart.cli_support import setup_django, user_errors
 from datasmart.funding.cli import funding_app
 from datasmart.indicators.cli import indicators_app
+from datasmart.sip.cli import sip_app
 
 app = typer.Typer(
     help="datasmart: data för styrning av arbetet med psykisk hälsa.", no_args_is_help=True
@@ -39,6 +40,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(funding_app, name="funding")
+app.add_typer(sip_app, name="sip")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -41,9 +41,11 @@ __all__ = [
     "Person",
     "PersonResponse",
     "PlanVersion",
+    "ReminderKind",
     "ResponseKind",
     "Sip",
     "SipAccessLog",
+    "SipReminder",
     "SipStatus",
 ]
 
@@ -585,3 +587,8 @@ class SipAccessLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("the SIP access log is append-only: a row cannot be deleted")
+
+
+# Sent reminders live in their own module (owned by the reminders job); imported here so
+# Django and the migrations always see the model.
+from .models_reminders import ReminderKind, SipReminder  # noqa: E402
