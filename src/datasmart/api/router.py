@@ -6,6 +6,8 @@ Domain routers are mounted here; errors users can act on become 404/422 JSON bod
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -45,6 +47,28 @@ def _invalid(request: HttpRequest, exc: InvalidParameter) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc), "field": exc.field}, status=422)
 
 
+_SOURCES = ("query", "path", "header", "cookie", "form", "file", "body")
+
+
+def _field(loc: list[Any] | tuple[Any, ...]) -> str:
+    """``["body", "payload", "content", "goals", 0]`` → ``content.goals[0]``: the input
+    as the client wrote it, without where ninja found it or the body parameter's name."""
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        if source == "body":
+            if len(parts) <= 1:
+                return "body"
+            parts.pop(0)
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path = f"{path}.{part}" if path else str(part)
+    return path
+
+
 @api.exception_handler(ValidationError)
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     parts = []
@@ -55,7 +79,11 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
     return api.create_response(
         request,
-        {"detail": "Ogiltiga parametrar: " + "; ".join(parts), "errors": exc.errors},
+        {
+            "detail": "Ogiltiga parametrar: " + "; ".join(parts),
+            "field": _field(exc.errors[0].get("loc", [])) if exc.errors else None,
+            "errors": exc.errors,
+        },
         status=422,
     )
 
@@ -64,3 +92,4 @@ api.add_router("/", geo_router)
 api.add_router("/", "datasmart.accounts.api.router")
 api.add_router("/", "datasmart.indicators.api.router")
 api.add_router("/funding", "datasmart.funding.api.router")
+api.add_router("/sip", "datasmart.sip.api.router")

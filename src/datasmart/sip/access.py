@@ -152,7 +152,7 @@ def audit_denied(actor: Actor | None, target_id: Any, **detail: Any) -> None:
         actor=actor_user(actor) if actor is not None else None,
         organisation=actor.organisation if isinstance(actor, StaffActor) else "",
         target_type="sip.sip",
-        target_id=str(target_id)[:64],
+        target_id=str(target_id).replace("\x00", "")[:64],  # PostgreSQL text has no NUL
         detail={"actor_kind": kind, **detail},
     )
 

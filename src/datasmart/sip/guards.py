@@ -129,7 +129,8 @@ def resolve_organisations(ids: Mapping[str, Any]) -> dict[str, Organisation]:
     for path, value in wanted.items():
         if isinstance(value, bool) or not isinstance(value, int):
             raise SipValidationError(_("Ska vara ett heltal."), field=path)
-    found = Organisation.objects.in_bulk(set(wanted.values()))
+    # Ids outside the database's integer range cannot exist (and would overflow the query).
+    found = Organisation.objects.in_bulk({v for v in wanted.values() if 0 < v < 2**63})
     result: dict[str, Organisation] = {}
     for path, value in wanted.items():
         if value not in found:
