@@ -312,10 +312,7 @@ class InterventionRow(RowForm):
         label=_("Ansvarig organisation"), coerce=int, empty_value=None, required=False
     )
     unit_name = forms.CharField(
-        label=_("Ansvarig enhet"),
-        max_length=200,
-        required=False,
-        help_text=_("Till exempel ”BUP Kiruna”."),
+        label=_("Ansvarig enhet, till exempel ”BUP Kiruna”"), max_length=200, required=False
     )
     start = _date_field(_("Från"), required=False)
     end = _date_field(_("Till"), required=False)
@@ -338,16 +335,14 @@ class InterventionRow(RowForm):
 
 
 class OtherRow(RowForm):
-    who = forms.CharField(
-        label=_("Vem"), max_length=500, required=False, help_text=_("Till exempel ”mamma”.")
-    )
+    who = forms.CharField(label=_("Vem, till exempel ”mamma”"), max_length=500, required=False)
     what = forms.CharField(label=_("Gör vad"), max_length=2000, required=False)
     needed = ("who", "what")
     needed_messages = {"who": _("Ange vem som gör det."), "what": _("Ange vad som ska göras.")}
 
 
 class DateRow(RowForm):
-    day = _date_field(_("Datum för uppföljning"), required=False)
+    day = _date_field(_("Uppföljning"), required=False)
 
 
 class PlanForm(SipForm):

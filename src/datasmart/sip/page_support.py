@@ -312,6 +312,8 @@ class PlanParts:
     responses: list[PersonResponse]
     next_meeting: Meeting | None = None
     consent_organisations: list[Organisation] = field(default_factory=list)
+    #: Meetings whose time has come (today or earlier) and that are not marked as held.
+    due_meeting_ids: set[int] = field(default_factory=set)
 
 
 def plan_parts(sip: Sip) -> PlanParts:
@@ -332,6 +334,11 @@ def plan_parts(sip: Sip) -> PlanParts:
         responses=list(sip.person_responses.select_related("plan_version").order_by("-created_at")),
         next_meeting=upcoming[0] if upcoming else None,
         consent_organisations=list(consent.organisations.order_by("name")) if consent else [],
+        due_meeting_ids={
+            m.pk
+            for m in meetings
+            if m.held_at is None and timezone.localdate(m.scheduled_at) <= timezone.localdate(now)
+        },
     )
 
 
@@ -457,33 +464,45 @@ def _anchor(bound: forms.BoundField) -> str:
 
 
 def error_summary(
-    *forms_: forms.BaseForm | forms.BaseFormSet | None, extra: Iterable[str] = ()
+    *forms_: forms.BaseForm | forms.BaseFormSet | tuple[forms.BaseFormSet, str] | None,
+    extra: Iterable[str] = (),
 ) -> list[ErrorItem]:
-    """Every error of ``forms_`` (forms or formsets) in page order, each linking to its
-    field; ``extra`` messages (not tied to a field) come first. Rows of a formset are
-    numbered ("Mål 2") so the summary says which row is meant."""
+    """Every error of ``forms_`` in page order, each linking to its field; ``extra``
+    messages (not tied to a field) come first.
+
+    Rows of a formset are numbered so the summary says which row is meant: "Mål 2" for a
+    formset given alone, "Insats 2 – Till" for ``(formset, "Insats")``.
+    """
     items = [ErrorItem("", "", message) for message in extra]
     for form in forms_:
         if form is None:
             continue
+        row_name = ""
+        if isinstance(form, tuple):
+            form, row_name = form
         if isinstance(form, forms.BaseFormSet):
             items.extend(ErrorItem("", "", str(e)) for e in form.non_form_errors())
             for number, row in enumerate(form.forms, start=1):
-                items.extend(_form_errors(row, row_number=number))
+                items.extend(_form_errors(row, number, row_name))
             continue
         items.extend(_form_errors(form))
     return items
 
 
-def _form_errors(form: forms.BaseForm, row_number: int | None = None) -> list[ErrorItem]:
-    suffix = f" {row_number}" if row_number is not None else ""
+def _form_errors(
+    form: forms.BaseForm, row_number: int | None = None, row_name: str = ""
+) -> list[ErrorItem]:
     items: list[ErrorItem] = []
     first = form[next(iter(form.fields))] if form.fields else None
     for error in form.non_field_errors():
         anchor = _anchor(first) if first is not None and row_number is not None else ""
-        items.append(ErrorItem(anchor, "", str(error)))
+        label = f"{row_name} {row_number}" if row_name else ""
+        items.append(ErrorItem(anchor, label, str(error)))
     for name in form.fields:
         bound = form[name]
+        label = str(bound.label or "")
+        if row_number is not None:
+            label = f"{row_name} {row_number} – {label}" if row_name else f"{label} {row_number}"
         for error in bound.errors:
-            items.append(ErrorItem(_anchor(bound), f"{bound.label or ''}{suffix}", str(error)))
+            items.append(ErrorItem(_anchor(bound), label, str(error)))
     return items

@@ -84,9 +84,7 @@ def person_page(
 
 
 def _link_gone(request: HttpRequest) -> HttpResponse:
-    response = render(request, "sip/person/link_invalid.html", status=404)
-    response["Referrer-Policy"] = "no-referrer"
-    return _no_store(response)
+    return _no_store(render(request, "sip/person/link_invalid.html", status=404))
 
 
 @never_cache
@@ -102,7 +100,6 @@ def redeem(request: HttpRequest, secret: str) -> HttpResponse:
             "sip/person/open_link.html",
             {"hours": int(LINK_SESSION.total_seconds() // 3600)},
         )
-        response["Referrer-Policy"] = "no-referrer"
         return _no_store(response)
     try:
         actor = services.redeem_invitation_link(secret)

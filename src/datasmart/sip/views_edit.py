@@ -451,7 +451,7 @@ def invite(request: HttpRequest, actor: StaffActor, sip_id: uuid.UUID) -> HttpRe
                 return redirect("sip:detail", sip_id=sip.pk)
         else:
             status = 400
-    errors = error_summary(form, rows) if status == 400 else []
+    errors = error_summary(form, (rows, _("Deltagare"))) if status == 400 else []
     return _render(
         request,
         "sip/invite.html",
@@ -636,7 +636,15 @@ class PlanEditor:
         return content, targets
 
     def errors(self) -> list[Any]:
-        return error_summary(self.form, *self.lists.values())
+        lists = self.lists
+        return error_summary(
+            lists["goals"],
+            lists["needs"],
+            (lists["interventions"], _("Insats")),
+            (lists["others"], _("Det här gör andra, rad")),
+            self.form,
+            lists["follow_up_dates"],
+        )
 
 
 def _iso(value: dt.date | None) -> str | None:
