@@ -181,7 +181,7 @@ class SipStartIn(Schema):
         min_length=1,
         max_length=32,
         description="Personnummer, samordningsnummer eller reservnummer",
-        examples=["20120517-1239"],
+        examples=["20120517-1232"],
     )
     id_kind: IdKind | None = Field(None, description="Tvinga typ av nummer (annars gissas den)")
     display_name: str = Field(..., min_length=1, max_length=200)
