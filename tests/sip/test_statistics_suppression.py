@@ -152,3 +152,12 @@ def test_profile_and_page_show_no_count(three_in_kiruna: None) -> None:
     nation = client.get(f"/indikatorer/sip-started/?level=nation&period={MARCH}")
     assert nation.status_code == 200
     assert not re.search(r'class="num value">\s*3\s*<', nation.content.decode())
+
+
+def test_monthly_periods_read_as_months_on_the_page(three_in_kiruna: None) -> None:
+    client = Client()
+    client.force_login(member(Role.VIEWER))
+    html = client.get(f"/indikatorer/sip-started/?level=kommun&period={MARCH}").content.decode()
+    assert '<option value="202603" selected>2026-03</option>' in html
+    assert "kommuner 2026-03," in html  # the table caption
+    assert '"tickformat":"%Y-%m","type":"date"' in html.replace(" ", "")  # trend chart

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext as _
 
+from datasmart.indicators.periods import format_period, is_month
 from datasmart.stats import funnel_limits
 from datasmart.web.charts import (
     FONT,
@@ -548,6 +549,14 @@ def trend_figure(
     """The national value per period with its interval as a band, and optionally one
     unit's values with error bars. Periods without a value are gaps."""
     sep = sep or separators()
+    # Monthly periods (YYYYMM) are drawn on a date axis, so December → January is one step.
+    monthly = any(is_month(p) for p, *_r in [*national, *(unit or [])])
+
+    def at(period: int) -> Any:
+        return f"{format_period(period)}-01" if monthly else period
+
+    national = [(at(p), *rest) for p, *rest in national]  # type: ignore[misc]
+    unit = [(at(p), *rest) for p, *rest in unit] if unit else unit  # type: ignore[misc]
     traces: list[dict[str, Any]] = []
     with_ci = [(p, lo, hi) for p, v, lo, hi in national if lo is not None and hi is not None]
     if with_ci:
@@ -610,8 +619,9 @@ def trend_figure(
         margin={"l": 70, "r": 20, "t": 10, "b": 50},
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         xaxis={
-            "title": {"text": _("År")},
-            "tickformat": "d",
+            "title": {"text": _("Månad") if monthly else _("År")},
+            "tickformat": "%Y-%m" if monthly else "d",
+            **({"type": "date", "hoverformat": "%Y-%m"} if monthly else {}),
             "gridcolor": GRID,
             "fixedrange": True,
         },
