@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent, Membership, Role, User
 from datasmart.sip import services
+from datasmart.sip.links import token_digest
 from datasmart.sip.models import (
     AccessAction,
+    InvitationLink,
     Participant,
     PlanVersion,
     Sip,
@@ -856,10 +859,13 @@ def test_whole_workflow_through_the_api(db: None) -> None:
     assert link.status_code == 201, link.json()
     url = link.json()["url"]
     assert url.startswith("/sip/lank/") and link.json()["participant_id"] == guardian_pid
-    secret = url.removeprefix("/sip/lank/")
+    assert url.endswith("/")
+    secret = url.removeprefix("/sip/lank/").removesuffix("/")
+    assert resolve(url).view_name == "sip:redeem"  # the SIP pages open it
     assert secret not in repr(list(SipAccessLog.objects.filter(sip_id=sid).values_list("detail")))
     actor = services.redeem_invitation_link(secret)
     assert str(actor.sip_id) == sid and actor.participant_kind == "guardian"
+    assert InvitationLink.objects.get(token_digest=token_digest(secret)).used_at is not None
 
     detail = bup.get(f"{API}/sips/{sid}").json()
     assert detail["version"] == version

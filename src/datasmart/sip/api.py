@@ -42,6 +42,7 @@ from typing import Any, Final
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 from pydantic import BaseModel
@@ -104,8 +105,6 @@ __all__ = ["ORGANISATION_HEADER", "router"]
 
 ORGANISATION_HEADER: Final = "X-Organisation"
 ORGANISATION_QUERY: Final = "organisation"
-#: Where the person opens an invitation link (the SIP pages, ``/sip/lank/<secret>``).
-LINK_PATH: Final = "/sip/lank/{secret}"
 FHIR_JSON: Final = "application/fhir+json"
 
 router = Router(tags=["sip"], auth=[ApiTokenAuth(), SessionAuth()])
@@ -394,6 +393,11 @@ def detail(sip: Sip) -> dict[str, Any]:
             )
         ],
     }
+
+
+def link_path(secret: str) -> str:
+    """Where the person opens an invitation link: the SIP pages' ``/sip/lank/<secret>/``."""
+    return reverse("sip:redeem", kwargs={"secret": secret})
 
 
 def _content_path(field: str) -> str:
@@ -810,7 +814,7 @@ def create_link(request: HttpRequest, sip_id: str, payload: SipLinkIn) -> Any:
         201,
         {
             "id": link.pk,
-            "url": LINK_PATH.format(secret=secret),
+            "url": link_path(secret),
             "participant_id": link.participant_id,
             "expires_at": link.expires_at,
         },

@@ -322,7 +322,7 @@ class SipLinkIn(Schema):
 class SipLinkOut(Schema):
     id: uuid.UUID
     url: str = Field(
-        description="Sökvägen att skicka till personen, `/sip/lank/<hemlighet>`. Visas bara nu."
+        description="Sökvägen att skicka till personen, `/sip/lank/<hemlighet>/`. Visas bara nu."
     )
     participant_id: uuid.UUID | None
     expires_at: dt.datetime
