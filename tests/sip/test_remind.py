@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent
 from datasmart.sip import services
-from datasmart.sip.models import Participant, SipReminder
+from datasmart.sip.models import Participant, Sip, SipReminder
 from datasmart.sip.reminders import plan_reference, send_sip_reminders
 from tests.sip.sip_support import SipWorld, make_world
 
@@ -152,3 +152,14 @@ def test_same_day_twice_at_once_sends_once(monkeypatch: pytest.MonkeyPatch) -> N
     second = _of(send_sip_reminders(now=now), "follow_up")
     assert [r.result for r in second] == ["already"] and len(mail.outbox) == sent
     assert SipReminder.objects.count() == len(first)
+
+
+def test_the_coordinator_user_gets_the_reminder_instead_of_the_starter() -> None:
+    world = make_world()
+    coordinator = world.owner_coordinator
+    Sip.objects.filter(pk=world.sip.pk).update(coordinator_user=coordinator)
+    _follow_up(world, 20)
+    send_sip_reminders(now=timezone.now() + 15 * DAY)
+    follow = sorted(m.to[0] for m in mail.outbox if "uppföljningsmöte" in m.subject)
+    assert follow == sorted([coordinator.email, "per@example.se"])
+    assert world.owner_staff.user.email not in follow
