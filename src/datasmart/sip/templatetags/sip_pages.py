@@ -19,12 +19,3 @@ def autofocus_if(field: BoundField, condition: Any) -> SafeString | BoundField:
         return field.as_widget(attrs={"autofocus": True})
     return field
 
-
-@register.filter
-def described_by(field: BoundField, ids: str) -> SafeString:
-    """The widget with ``aria-describedby`` naming ``ids`` (space-separated) besides its
-    own help text and errors, for fields whose label is written in the template."""
-    own = [f"{field.auto_id}_helptext"] if field.help_text else []
-    if field.errors:
-        own.append(f"{field.auto_id}_error")
-    return field.as_widget(attrs={"aria-describedby": " ".join([*ids.split(), *own])})
