@@ -18,4 +18,3 @@ def autofocus_if(field: BoundField, condition: Any) -> SafeString | BoundField:
     if condition:
         return field.as_widget(attrs={"autofocus": True})
     return field
-
