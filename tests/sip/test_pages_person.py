@@ -132,8 +132,10 @@ def test_person_view_in_plain_language(world: SipWorld):
     assert "Vem har läst min plan?" in body and "Ladda ner mina uppgifter" in body
     assert "Återkalla mitt samtycke" in body and "Avsluta min SIP" in body
     assert world.person_number not in body
-    # No staff controls on the person's page.
+    # No staff controls on the person's page, and no staff navigation or search.
     assert reverse("sip:edit", args=[world.sip.pk]) not in body
+    assert reverse("indicators:list") not in body and 'role="search"' not in body
+    assert reverse("sip:my_plans") in body
 
 
 def test_agree_and_comment(world: SipWorld):
