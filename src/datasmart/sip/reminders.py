@@ -134,27 +134,42 @@ FOOTER: Final = (
 )
 
 
-def _follow_up_mails(meeting: Meeting, addresses: list[str]) -> list[_Mail]:
+#: For invitees who are not staff (the person, a guardian, relatives): the plan's staff
+#: page would only ask them to sign in, so their mails point back to their invitation.
+NO_STAFF_LINK: Final = (
+    "Har du frågor, kontakta den som bjöd in dig. Planen ser du via länken i din inbjudan."
+)
+
+
+def _follow_up_mails(meeting: Meeting, staff: list[str], others: list[str]) -> list[_Mail]:
+    """Staff get the plan's page; the person and other invitees get no staff link."""
     ref = plan_reference(meeting.sip_id)
     subject = f"Påminnelse: uppföljningsmöte {ref} {_local(meeting.scheduled_at)}"
-    body = (
+    text = (
         f"Hej!\n\nEtt uppföljningsmöte för den samordnade individuella planen {ref} är "
-        f"planerat {_local(meeting.scheduled_at)}.\n\nPlanen: {plan_url(meeting.sip_id)}" + FOOTER
+        f"planerat {_local(meeting.scheduled_at)}."
     )
-    return [_Mail(a, subject, body) for a in addresses]
+    to_staff = text + f"\n\nPlanen: {plan_url(meeting.sip_id)}" + FOOTER
+    to_others = text + f"\n\n{NO_STAFF_LINK}" + FOOTER
+    mails = [_Mail(a, subject, to_staff) for a in staff]
+    mails += [_Mail(a, subject, to_others) for a in others if a not in staff]
+    return mails
 
 
 def _unanswered_mails(sip: Sip, waiting: list[Participant], coordinator: list[str]) -> list[_Mail]:
     ref = plan_reference(sip.pk)
     url = plan_url(sip.pk)
     mails: list[_Mail] = []
-    to_invitee = (
+    asked = (
         f"Hej!\n\nDu har bjudits in till ett möte om den samordnade individuella planen {ref} "
-        f"men vi har inte fått något svar. Svara om du kan delta: {url}" + FOOTER
+        "men vi har inte fått något svar."
     )
+    to_staff_invitee = asked + f" Svara om du kan delta: {url}" + FOOTER
+    to_other_invitee = asked + f" {NO_STAFF_LINK}" + FOOTER
     for p in waiting:
         if p.email:
-            mails.append(_Mail(p.email, f"Påminnelse: svara på inbjudan till {ref}", to_invitee))
+            body = to_staff_invitee if p.kind == ParticipantKind.ORGANISATION else to_other_invitee
+            mails.append(_Mail(p.email, f"Påminnelse: svara på inbjudan till {ref}", body))
     labels = sorted(
         {p.unit_name if p.kind == ParticipantKind.ORGANISATION and p.unit_name
          else KIND_LABELS.get(ParticipantKind(p.kind), "deltagare") for p in waiting}
@@ -255,18 +270,21 @@ def send_sip_reminders(
         .order_by("scheduled_at", "id")
     )
     sips = {m.sip_id: m.sip for m in meetings}
-    participants: dict[Any, list[str]] = defaultdict(list)
-    for sip_id, email in (
+    staff_invitees: dict[Any, list[str]] = defaultdict(list)
+    other_invitees: dict[Any, list[str]] = defaultdict(list)
+    for sip_id, email, kind in (
         Participant.objects.filter(sip_id__in=list(sips))
         .exclude(status=ParticipantStatus.DECLINED)
         .exclude(email="")
         .order_by("invited_at", "id")
-        .values_list("sip_id", "email")
+        .values_list("sip_id", "email", "kind")
     ):
-        participants[sip_id].append(email)
+        target = staff_invitees if kind == ParticipantKind.ORGANISATION else other_invitees
+        target[sip_id].append(email)
     coordinators = _coordinator_addresses(sips.values())
     for meeting in meetings:
-        addresses = list(dict.fromkeys(coordinators[meeting.sip_id] + participants[meeting.sip_id]))
+        staff = list(dict.fromkeys(coordinators[meeting.sip_id] + staff_invitees[meeting.sip_id]))
+        others = list(dict.fromkeys(other_invitees[meeting.sip_id]))
         when = _local(meeting.scheduled_at)
         key = f"meeting:{meeting.pk}:{meeting.scheduled_at.isoformat()}"
 
@@ -280,7 +298,7 @@ def send_sip_reminders(
                 sip_id=meeting.sip_id,
                 kind=ReminderKind.FOLLOW_UP,
                 subject_key=key,
-                mails=_follow_up_mails(meeting, addresses),
+                mails=_follow_up_mails(meeting, staff, others),
                 today=today,
                 dry_run=dry_run,
                 by=by,
