@@ -2,108 +2,42 @@
 
 As in ``tests/web/test_browser.py``, a fixture builds its own SQLite database in a
 temporary folder, runs ``datasmart data load`` (reference data, indicators and their
-computed results) and serves it with ``runserver`` in a subprocess. The server mounts
-the indicator pages at ``/indikatorer/`` itself, so the test does not depend on
-``config/urls.py``. Screenshots go to ``screenshots/indicators-*.png`` (gitignored).
+computed results) and serves it with ``runserver`` in a subprocess (see
+``tests/browser_support.py``). Screenshots go to ``screenshots/indicators-*.png``.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from tests.browser_support import (
+    BROWSER_MARKS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CLI,
+    MANAGE,
+    SCREENSHOTS,
+    running_platform,
+    watch,
+)
 
-pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "screenshots"
-SERVE = """
-import os, sys, types
-os.environ["DJANGO_SETTINGS_MODULE"] = "datasmart.config.settings"
-import django
-django.setup()
-from django.conf import settings
-from django.core.management import call_command
-from django.urls import include, path
-from datasmart.config import urls as base
-module = types.ModuleType("indicator_browser_urls")
-mounted = any(getattr(p, "namespace", None) == "indicators" for p in base.urlpatterns)
-extra = [] if mounted else [path("indikatorer/", include("datasmart.indicators.urls"))]
-module.urlpatterns = [*extra, *base.urlpatterns]
-sys.modules["indicator_browser_urls"] = module
-settings.ROOT_URLCONF = "indicator_browser_urls"
-call_command("runserver", sys.argv[1], use_reloader=False)
-"""
-
-if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the machine
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("indicator-browser")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "DATASMART_VAR_DIR": str(tmp),
-        "PYTHONUNBUFFERED": "1",
-    }
-    for cmd in (
-        [sys.executable, "-m", "datasmart.manage", "migrate", "--noinput", "-v0"],
-        [sys.executable, "-m", "datasmart.cli", "data", "load"],
-    ):
-        subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=600)  # noqa: S603
-    port = _free_port()
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-c", SERVE, f"127.0.0.1:{port}"],
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/static/web/site.css", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp / "server.log").read_text()) from None
-                time.sleep(0.3)
+    with running_platform(
+        tmp_path_factory.mktemp("indicator-browser"),
+        [
+            [*MANAGE, "migrate", "--noinput", "-v0"],
+            [*CLI, "data", "load"],
+        ],
+        setup_timeout=600,
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -120,21 +54,7 @@ def browser() -> Iterator[object]:
 def page(browser, server):  # type: ignore[no-untyped-def]
     """A Swedish-speaking page that records errors and any request leaving the server."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    pg = context.new_page()
-    pg.problems = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on(
-        "console",
-        lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    pg.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith((server, "data:", "blob:"))
-            else pg.problems.append(f"external request: {r.url}")
-        ),
-    )
+    pg = watch(context.new_page(), server)
     SCREENSHOTS.mkdir(exist_ok=True)
     yield pg
     context.close()

@@ -11,32 +11,27 @@ Run with ``-m browser``.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from datasmart.sip.identity import luhn_check_digit
+from tests.browser_support import (
+    BROWSER_MARKS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CLI,
+    MANAGE,
+    SCREENSHOTS,
+    running_platform,
+)
 
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER_MARKS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "screenshots"
 USERNAME = "handlaggare"
 PASSWORD = "korrekt-hast-batteri-42"  # throwaway user in a temporary database
 OWNER = "Kiruna kommun – socialtjänst"
 BUP = "Region Norrbotten – BUP"
-
-if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the machine
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
 
 MAKE_ORGANISATIONS = f"""
 from datasmart.accounts.models import Organisation
@@ -47,12 +42,6 @@ Organisation.objects.create(name={BUP!r}, kind="region_bup", unit=unit(code="25"
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _personnummer(birth: dt.date, serial: int) -> str:
     nine = f"{birth:%y%m%d}{serial:03d}"
     return f"{birth:%Y%m%d}-{serial:03d}{luhn_check_digit(nine)}"
@@ -60,62 +49,29 @@ def _personnummer(birth: dt.date, serial: int) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("sip-browser")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "DATASMART_VAR_DIR": str(tmp),
-        "PYTHONUNBUFFERED": "1",
-    }
-    cli = [sys.executable, "-m", "datasmart.cli"]
-    manage = [sys.executable, "-m", "datasmart.manage"]
-    for cmd in (
-        [*cli, "migrate"],
-        [*cli, "data", "load", "--no-indicators"],
-        [*manage, "shell", "-c", MAKE_ORGANISATIONS],
+    with running_platform(
+        tmp_path_factory.mktemp("sip-browser"),
         [
-            *cli,
-            "users",
-            "create",
-            "--username",
-            USERNAME,
-            "--org",
-            OWNER,
-            "--role",
-            "caseworker",
-            "--password",
-            PASSWORD,
+            [*CLI, "migrate"],
+            [*CLI, "data", "load", "--no-indicators"],
+            [*MANAGE, "shell", "-c", MAKE_ORGANISATIONS],
+            [
+                *CLI,
+                "users",
+                "create",
+                "--username",
+                USERNAME,
+                "--org",
+                OWNER,
+                "--role",
+                "caseworker",
+                "--password",
+                PASSWORD,
+            ],
         ],
-    ):
-        subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=300)  # noqa: S603
-    port = _free_port()
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/static/sip/sip.css", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp / "server.log").read_text()) from None
-                time.sleep(0.3)
+        ready_path="/static/sip/sip.css",
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-        log.close()
 
 
 def str_pk(page: object, organisation: str) -> str:

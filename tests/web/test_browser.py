@@ -8,31 +8,24 @@ runs ``manage runserver`` in a subprocess. Screenshots go to ``screenshots/`` (g
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.browser_support import (
+    BROWSER_MARKS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MANAGE,
+    SCREENSHOTS,
+    running_platform,
+    watch,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "screenshots"
+pytestmark = BROWSER_MARKS
+
 USERNAME = "webtest"
 PASSWORD = "korrekt-hast-batteri-42"  # throwaway user in a temporary database
 LOAD = (
@@ -41,63 +34,23 @@ LOAD = (
     " load_reference_data()"
 )
 
-if not Path(CHROMIUM).exists():  # pragma: no cover - depends on the machine
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("web-browser")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "DATASMART_VAR_DIR": str(tmp),
-        "DJANGO_SUPERUSER_USERNAME": USERNAME,
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-        "DJANGO_SUPERUSER_EMAIL": "webtest@example.org",
-        "PYTHONUNBUFFERED": "1",
-    }
-    manage = [sys.executable, "-m", "datasmart.manage"]
-    for cmd in (
-        [*manage, "migrate", "--noinput", "-v0"],
-        [sys.executable, "-c", LOAD],
-        [*manage, "createsuperuser", "--noinput"],
-    ):
-        subprocess.run(cmd, env=env, cwd=REPO, check=True, capture_output=True, timeout=300)  # noqa: S603
-    port = _free_port()
-    log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/static/web/site.css", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp / "server.log").read_text()) from None
-                time.sleep(0.3)
+    with running_platform(
+        tmp_path_factory.mktemp("web-browser"),
+        [
+            [*MANAGE, "migrate", "--noinput", "-v0"],
+            [sys.executable, "-c", LOAD],
+            [*MANAGE, "createsuperuser", "--noinput"],
+        ],
+        env={
+            "DJANGO_SUPERUSER_USERNAME": USERNAME,
+            "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+            "DJANGO_SUPERUSER_EMAIL": "webtest@example.org",
+        },
+    ) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -114,21 +67,7 @@ def browser() -> Iterator[object]:
 def page(browser, server):  # type: ignore[no-untyped-def]
     """A Swedish-speaking page that records errors and any request leaving the server."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-    pg = context.new_page()
-    pg.problems = []  # type: ignore[attr-defined]
-    pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
-    pg.on(
-        "console",
-        lambda m: pg.problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    pg.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith((server, "data:", "blob:"))
-            else pg.problems.append(f"external request: {r.url}")
-        ),
-    )
+    pg = watch(context.new_page(), server)
     SCREENSHOTS.mkdir(exist_ok=True)
     yield pg
     context.close()
