@@ -65,10 +65,6 @@ def march_plans() -> None:
     publish_sip_indicators(now=NOW)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="real disclosure: suppression is per indicator, secondary patterns not linked",
-)
 def test_started_count_cannot_be_recovered_through_the_proportions_denominator(
     march_plans: None,
 ) -> None:

@@ -26,13 +26,15 @@ class IndicatorAdmin(AuditedModelAdmin):
     list_display = ["code", "title_sv", "type", "polarity", "group", "version", "locally_edited"]
     list_filter = ["group", "type", "polarity", "locally_edited"]
     search_fields = ["code", "title_sv", "title_en", "source_code"]
-    # observations_public guards raw SIP counts: only a catalogue release may change it.
+    # observations_public guards raw SIP counts and disclosure_group links the suppression
+    # of indicators counting the same plans: only a catalogue release may change them.
     readonly_fields = [
         "code",
         "version",
         "catalogue_file",
         "locally_edited",
         "observations_public",
+        "disclosure_group",
         "updated_at",
     ]
 

@@ -82,10 +82,13 @@ MANAGED_FIELDS: Final = (
     "value_max",
     "ci_method",
     "observations_public",
+    "disclosure_group",
     "group",
     "catalogue_file",
 )
 ALLOWED_KEYS: Final = frozenset({"code", "version", *MANAGED_FIELDS} - {"group", "catalogue_file"})
+#: Empty (no group) or a slug shared by indicators that count the same population.
+_DISCLOSURE_GROUP: Final = re.compile(r"(?:[a-z0-9]+(?:-[a-z0-9]+)*)?")
 MAX_LENGTHS: Final = {"title_sv": 300, "title_en": 300, "licence": 200, "attribution": 300}
 DEFAULT_CI: Final = {IndicatorType.PROPORTION: CiMethod.WILSON, IndicatorType.RATE: CiMethod.BYAR}
 
@@ -254,6 +257,18 @@ def _check_entry(
     if not isinstance(public, bool):
         bad("observations_public", "ska vara true eller false")
     values["observations_public"] = public is not False
+
+    disclosure = raw.get("disclosure_group", "")
+    if (
+        not isinstance(disclosure, str)
+        or len(disclosure) > 80
+        or not _DISCLOSURE_GROUP.fullmatch(disclosure)
+    ):
+        bad("disclosure_group", "ska vara en kod: a–z, 0–9 och bindestreck, högst 80 tecken")
+        disclosure = ""
+    elif disclosure and kind == IndicatorType.VALUE:
+        bad("disclosure_group", "typen value publicerar inga antal att skydda tillsammans")
+    values["disclosure_group"] = disclosure
 
     if problems:
         return None, problems

@@ -8,6 +8,8 @@ frames and returns result frames; services load and store them.
   denominators, small-number suppression (primary and secondary), and comparisons
   with the nation, the kommungrupp and the previous period, ranks, quintiles and
   funnel zones.
+* :func:`compute_linked` — the same for a disclosure group (indicators counting the same
+  population), with one suppression pattern shared by all of them.
 * :func:`trend` — a trend test per unit over the most recent periods.
 
 The rules are written out in ``docs/methods/indicators.md``.
@@ -36,14 +38,15 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from datasmart.indicators.engine_compare import add_comparisons, estimate, method_text, standardise
-from datasmart.indicators.engine_disclosure import suppression
+from datasmart.indicators.engine_disclosure import linked_suppression, suppression
 from datasmart.indicators.engine_hierarchy import (
     CELL,
     LEVELS,
@@ -63,6 +66,7 @@ __all__ = [
     "TREND_COLUMNS",
     "IndicatorSpec",
     "compute",
+    "compute_linked",
     "trend",
 ]
 
@@ -338,10 +342,101 @@ def compute(
     """
     if not isinstance(spec, IndicatorSpec):
         raise TypeError(f"spec must be an IndicatorSpec, got {type(spec).__name__}")
-    threshold = float(suppression_threshold)
-    if not threshold >= 1:
-        raise ValueError(f"suppression_threshold = {suppression_threshold!r} must be >= 1")
+    threshold = _threshold(suppression_threshold)
     hierarchy = build_hierarchy(units)
+    grid, published = _prepare_grid(observations, hierarchy, spec)
+    if spec.type == "value":
+        reason = np.full(grid.height, None, dtype=object)
+        reason[grid["state"].to_numpy() == "suppressed_at_source"] = "at_source"
+    else:
+        reason = suppression(
+            grid,
+            hierarchy,
+            threshold=threshold,
+            published_levels=published,
+            person_denominator=_person_denominator(spec),
+            age_bands=_protected_bands(spec),
+        )
+    return _finish(grid, reason, spec)
+
+
+def compute_linked(
+    members: Sequence[tuple[pl.DataFrame, IndicatorSpec]],
+    units: pl.DataFrame,
+    *,
+    suppression_threshold: float = 5,
+) -> list[pl.DataFrame]:
+    """:func:`compute` for a disclosure group: indicators that count the same population.
+
+    Each member is computed as by :func:`compute`, except that small-number
+    suppression is done jointly (``engine_disclosure.linked_suppression``): a cell
+    (unit, period, sex, age group) hidden in one member is hidden in all, and secondary
+    suppression protects every member's sums at once, so a count hidden in one cannot
+    be recomputed from a number another one shows (e.g. plans started, and the
+    denominator of a proportion of those plans). Hundepool et al., *Statistical
+    Disclosure Control* (Wiley 2012), §5.5, linked tables.
+
+    Parameters
+    ----------
+    members : sequence of (observations, spec)
+        As for :func:`compute`. Every spec must publish counts (not ``value``: a value
+        indicator has no count to protect) and the ids must differ.
+    units : DataFrame
+    suppression_threshold : float, default 5
+
+    Returns
+    -------
+    list of DataFrame
+        One result per member, in order, shaped as :func:`compute`'s. A group of one
+        gives exactly :func:`compute`'s result.
+    """
+    specs = [spec for _obs, spec in members]
+    for spec in specs:
+        if not isinstance(spec, IndicatorSpec):
+            raise TypeError(f"spec must be an IndicatorSpec, got {type(spec).__name__}")
+        if spec.type == "value":
+            raise ValueError(
+                f"IndicatorSpec {spec.id!r}: a value indicator publishes no count and "
+                "cannot be in a disclosure group"
+            )
+    if len({s.id for s in specs}) != len(specs):
+        raise ValueError("the members of a disclosure group must have different ids")
+    threshold = _threshold(suppression_threshold)
+    hierarchy = build_hierarchy(units)
+    prepared = [_prepare_grid(obs, hierarchy, spec) for obs, spec in members]
+    reasons = linked_suppression(
+        [grid for grid, _ in prepared],
+        hierarchy,
+        threshold=threshold,
+        published_levels=[published for _, published in prepared],
+        person_denominator=[_person_denominator(s) for s in specs],
+        age_bands=[_protected_bands(s) for s in specs],
+    )
+    return [
+        _finish(grid, reason, spec)
+        for (grid, _), reason, spec in zip(prepared, reasons, specs, strict=True)
+    ]
+
+
+def _threshold(value: float) -> float:
+    threshold = float(value)
+    if not threshold >= 1:
+        raise ValueError(f"suppression_threshold = {value!r} must be >= 1")
+    return threshold
+
+
+def _person_denominator(spec: IndicatorSpec) -> bool:
+    return spec.type in ("proportion", "mean")
+
+
+def _protected_bands(spec: IndicatorSpec) -> tuple[str, ...]:
+    return spec.age_bands if spec.type != "dsr" else ()
+
+
+def _prepare_grid(
+    observations: pl.DataFrame, hierarchy: Hierarchy, spec: IndicatorSpec
+) -> tuple[pl.DataFrame, list[str]]:
+    """The estimated grid of one indicator and the levels that leave the engine."""
     prepared = _prepare_observations(observations, hierarchy, spec)
     # A "missing" row declares its cell but holds nothing: a parent may still be
     # aggregated into its place (the grid marks it missing otherwise).
@@ -352,24 +447,16 @@ def compute(
         resolved = standardise(resolved, spec)
         cells = cells.with_columns(age_group=pl.lit(""))
     grid = estimate(_grid(resolved, hierarchy, cells), spec)
-
     published = [*spec.levels, "nation"]
     if "kommun" in spec.levels:
         published.append("kommungrupp")
-    if spec.type == "value":
-        reason = np.full(grid.height, None, dtype=object)
-        reason[grid["state"].to_numpy() == "suppressed_at_source"] = "at_source"
-    else:
-        reason = suppression(
-            grid,
-            hierarchy,
-            threshold=threshold,
-            published_levels=published,
-            person_denominator=spec.type in ("proportion", "mean"),
-            age_bands=spec.age_bands if spec.type != "dsr" else (),
-        )
+    return grid, published
+
+
+def _finish(grid: pl.DataFrame, reason: Any, spec: IndicatorSpec) -> pl.DataFrame:
+    """Blank the hidden cells, add the comparisons, select :data:`OUTPUT_COLUMNS`."""
     shown = pl.col("suppression").is_null()
-    hide_den = spec.type in ("proportion", "mean")
+    hide_den = _person_denominator(spec)
     grid = grid.with_columns(suppression=pl.Series(reason.tolist(), dtype=pl.Utf8)).with_columns(
         status=pl.when(shown).then("status").otherwise(pl.lit("suppressed")),
         numerator=pl.when(shown).then("numerator"),

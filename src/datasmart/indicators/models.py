@@ -151,6 +151,16 @@ class Indicator(models.Model):
             "never served; only the suppressed results are."
         ),
     )
+    disclosure_group = models.CharField(
+        _("röjandeskyddsgrupp"),
+        max_length=80,
+        blank=True,
+        help_text=(
+            "Indicators with the same non-empty group count the same population (e.g. "
+            "plans started, and the denominator of a share of those plans): the engine "
+            "suppresses them together, hiding the same units in all of them."
+        ),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     catalogue_file = models.CharField(_("katalogfil"), max_length=200, blank=True)
     locally_edited = models.BooleanField(

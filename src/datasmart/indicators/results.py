@@ -107,6 +107,9 @@ class ComputeReport:
     periods: list[int] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    linked: list[ComputeReport] = field(default_factory=list)
+    """Reports of the other members of the indicator's disclosure group, computed and
+    stored with it (same transaction)."""
 
     @property
     def ok(self) -> bool:
@@ -232,6 +235,11 @@ def compute_indicator(
 ) -> ComputeReport:
     """Compute one indicator and replace its stored results (one transaction, audited).
 
+    An indicator in a disclosure group (``Indicator.disclosure_group``) is computed
+    together with every other member of the group (:func:`engine.compute_linked`: the
+    same units hidden in all of them), and all their results are replaced in the same
+    transaction; the report lists the others in ``linked``.
+
     A user ``by`` needs ``EDIT_INDICATORS`` (a denial is audited); ``SYSTEM`` is the CLI
     and the data load. Raises :class:`ResultsError` when the engine refuses the data.
     """
@@ -247,26 +255,67 @@ def compute_indicator(
         if progress is not None:
             progress(done, 4, label)
 
+    members = [indicator]
+    if indicator.disclosure_group:
+        members = list(
+            Indicator.objects.filter(disclosure_group=indicator.disclosure_group).order_by("code")
+        )
     step(0, f"{indicator.code}: läser observationer")
-    obs = observations_frame(indicator)
+    observed = [(member, observations_frame(member)) for member in members]
     unit_frame = units if units is not None else units_frame()
     step(1, f"{indicator.code}: beräknar")
-    if obs.height:
-        try:
-            out = engine.compute(
-                obs,
+    with_data = [(member, obs) for member, obs in observed if obs.height]
+    try:
+        if len(members) == 1:
+            outs = [
+                engine.compute(
+                    obs,
+                    unit_frame,
+                    indicator_spec(member),
+                    suppression_threshold=suppression_threshold,
+                )
+                for member, obs in with_data
+            ]
+        else:
+            outs = engine.compute_linked(
+                [(obs, indicator_spec(member)) for member, obs in with_data],
                 unit_frame,
-                indicator_spec(indicator),
                 suppression_threshold=suppression_threshold,
             )
-        except ValueError as exc:
-            raise ResultsError(f"{indicator.code}: {exc}") from exc
-        out = out.filter(pl.col("status") != "missing")
-    else:
-        out = pl.DataFrame(schema={c: pl.Utf8 for c in engine.OUTPUT_COLUMNS})
+    except ValueError as exc:
+        raise ResultsError(f"{indicator.code}: {exc}") from exc
+    empty = pl.DataFrame(schema={c: pl.Utf8 for c in engine.OUTPUT_COLUMNS})
+    computed = {
+        member.pk: out.filter(pl.col("status") != "missing")
+        for (member, _), out in zip(with_data, outs, strict=True)
+    }
     step(2, f"{indicator.code}: sparar")
     ids = dict(Unit.objects.values_list("code", "pk"))
     now = timezone.now()
+    reports = {member.pk: ComputeReport(indicator=member.code) for member in members}
+    with transaction.atomic():
+        for member in members:
+            stored = reports[member.pk]
+            out = computed.get(member.pk, empty)
+            stored.rows, stored.periods = _store(member, out, ids, now, by, request)
+    step(4, f"{indicator.code}: klar")
+    report = reports.pop(indicator.pk)
+    report.linked = list(reports.values())
+    report.seconds = time.monotonic() - started
+    for other in report.linked:
+        other.seconds = report.seconds
+    return report
+
+
+def _store(
+    indicator: Indicator,
+    out: pl.DataFrame,
+    ids: dict[str, int],
+    now: Any,
+    by: Any,
+    request: Any,
+) -> tuple[int, list[int]]:
+    """Replace one indicator's results by ``out`` (inside the caller's transaction)."""
     frame = pl.DataFrame()
     if out.height:
         frame = out.with_columns(
@@ -275,30 +324,23 @@ def compute_indicator(
             computed_at=pl.lit(now.isoformat()),
             method=pl.col("method").str.slice(0, 300),
         ).select(_STORED_COLUMNS)
-    with transaction.atomic():
-        deleted, _ = Result.objects.filter(indicator=indicator).delete()
-        if frame.height:
-            bulk_insert(Result._meta.db_table, list(_STORED_COLUMNS), frame)
-        periods = sorted(int(p) for p in out["period"].unique().to_list()) if out.height else []
-        record_event(
-            "indicators.compute",
-            actor=by,
-            target=indicator,
-            detail={
-                "indicator": indicator.code,
-                "rows": frame.height,
-                "replaced": deleted,
-                "periods": periods[-30:],
-            },
-            request=request,
-        )
-    step(4, f"{indicator.code}: klar")
-    return ComputeReport(
-        indicator=indicator.code,
-        rows=frame.height,
-        periods=periods,
-        seconds=time.monotonic() - started,
+    deleted, _ = Result.objects.filter(indicator=indicator).delete()
+    if frame.height:
+        bulk_insert(Result._meta.db_table, list(_STORED_COLUMNS), frame)
+    periods = sorted(int(p) for p in out["period"].unique().to_list()) if out.height else []
+    record_event(
+        "indicators.compute",
+        actor=by,
+        target=indicator,
+        detail={
+            "indicator": indicator.code,
+            "rows": frame.height,
+            "replaced": deleted,
+            "periods": periods[-30:],
+        },
+        request=request,
     )
+    return frame.height, periods
 
 
 def compute_all(
@@ -310,7 +352,8 @@ def compute_all(
     """Compute every indicator (or those in ``codes``); one failure does not stop the rest.
 
     Each indicator is its own transaction; a failed one keeps its previous results and
-    its report carries the error.
+    its report carries the error. A disclosure group is computed once, as one
+    transaction (its other members' reports are also in the first one's ``linked``).
     """
     _check(by)
     qs = Indicator.objects.order_by("code")
@@ -318,14 +361,19 @@ def compute_all(
         qs = qs.filter(code__in=list(codes))
     indicators = list(qs)
     units = units_frame()
-    reports = []
+    done: dict[str, ComputeReport] = {}
     for i, ind in enumerate(indicators):
         if progress is not None:
             progress(i, len(indicators), ind.code)
+        if ind.code in done:
+            continue  # computed with another member of its disclosure group
         try:
-            reports.append(compute_indicator(ind, by=by, units=units))
+            report = compute_indicator(ind, by=by, units=units)
         except ResultsError as exc:
-            reports.append(ComputeReport(indicator=ind.code, error=str(exc)))
+            report = ComputeReport(indicator=ind.code, error=str(exc))
+        for r in (report, *report.linked):
+            done[r.indicator] = r
+    reports = [done[ind.code] for ind in indicators if ind.code in done]
     if progress is not None:
         progress(len(indicators), len(indicators), "klart")
     return reports

@@ -531,16 +531,19 @@ def publish_sip_indicators(
             replace_all=True,
         )
         units = units_frame()
+        done: dict[str, ComputeReport] = {}
         for i, code in enumerate(INDICATOR_CODES):
             step(3 + i, f"SIP: beräknar {code}")
-            report.computed.append(
-                compute_indicator(
-                    indicators[code],
-                    by=by,
-                    units=units,
-                    suppression_threshold=SUPPRESSION_THRESHOLD,
-                )
+            if code in done:
+                continue  # computed with another member of its disclosure group
+            computed = compute_indicator(
+                indicators[code],
+                by=by,
+                units=units,
+                suppression_threshold=SUPPRESSION_THRESHOLD,
             )
+            done.update({r.indicator: r for r in (computed, *computed.linked)})
+        report.computed = [done[code] for code in INDICATOR_CODES]
     step(total, "SIP: klart")
     report.seconds = time.monotonic() - started
     return report
