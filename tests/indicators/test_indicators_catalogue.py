@@ -35,6 +35,10 @@ def test_real_catalogue_is_valid() -> None:
     assert sum(g == "sip" for g in groups.values()) == 9
     public = {e.code for e in entries if e.values["observations_public"]}
     assert public == {c for c, g in groups.items() if g != "sip"}
+    linked = {e.code: e.values["disclosure_group"] for e in entries if e.values["disclosure_group"]}
+    assert linked == dict.fromkeys(
+        ["sip-started", "sip-first-meeting-within-target"], "sip-started-plans"
+    )
     for entry in entries:
         if entry.values["polarity"] != "no_judgement":
             assert entry.values["polarity_reason"], entry.code
@@ -161,6 +165,16 @@ def test_real_catalogue_sync_twice_changes_nothing(db: Any) -> None:
             'code = "x1"\nversion = 1\ntitle_sv = "X"\ntype = "rate"\nlevels = ["län"]',
             "x1.levels",
             "lista",
+        ),
+        (
+            'code = "x1"\nversion = 1\ntitle_sv = "X"\ntype = "count"\ndisclosure_group = "A B"',
+            "x1.disclosure_group",
+            "ska vara en kod",
+        ),
+        (
+            'code = "x1"\nversion = 1\ntitle_sv = "X"\ntype = "value"\ndisclosure_group = "g"',
+            "x1.disclosure_group",
+            "inga antal",
         ),
     ],
 )
