@@ -6,7 +6,10 @@ group whose total is published must not have exactly one hidden cell; hide its
 smallest shown positive cell too, zeros only as a last resort, repeat until
 stable" — to the *equations* of the hierarchy rather than to the axes of a
 rectangular table, because a kommun sits in three overlapping groups (its region,
-its sjukvårdsregion, its kommungrupp) and the groups are ragged. See
+its sjukvårdsregion, its kommungrupp) and the groups are ragged.
+:func:`linked_suppression` does the same for several tables that count the same
+population (a disclosure group), with one pattern shared by all of them (Hundepool et
+al., *Statistical Disclosure Control*, Wiley 2012, §5.5 on linked tables). See
 ``docs/methods/indicators.md`` for the full rule.
 """
 
