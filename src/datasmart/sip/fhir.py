@@ -60,7 +60,7 @@ from .models import (
     SipStatus,
 )
 from .schemas import ParticipantIn, parse_participants, parse_plan_content
-from .services_plan import MAX_NEED, MAX_NOTE, _person_for, geography_of
+from .services_plan import MAX_NEED, MAX_NOTE, geography_of, person_for
 from .snapshot import OrganisationRef, SipSnapshot, snapshot_of
 
 __all__ = ["bundle_to_plan", "export_fhir", "import_fhir", "plan_to_bundle"]
@@ -247,7 +247,7 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
     )
     try:
         with transaction.atomic():
-            person = _person_for(number, display_name)
+            person = person_for(number, display_name)
             if (
                 active
                 and Sip.objects.filter(

@@ -80,7 +80,7 @@ def geography_of(organisation: Organisation) -> tuple[Unit | None, Unit | None]:
     return None, None
 
 
-def _person_for(number: Any, display_name: str) -> Person:
+def person_for(number: Any, display_name: str) -> Person:
     """The person with this identity number, created if new.
 
     An existing person keeps the name already recorded: a second organisation starting a
@@ -133,7 +133,7 @@ def start_sip(
     )
     try:
         with transaction.atomic():
-            person = _person_for(number, display_name)
+            person = person_for(number, display_name)
             if Sip.objects.filter(
                 person=person, owner_organisation=staff.organisation, status=SipStatus.ACTIVE
             ).exists():
