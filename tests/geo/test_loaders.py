@@ -173,3 +173,92 @@ def test_bad_sex_code_and_age(data_copy: Path) -> None:
     assert_fails_unchanged(
         data_copy, "lan_age_sex_1968_2015.csv", "'age'", "'sex'", "ogiltigt värde '3'"
     )
+
+
+def population_schema() -> list[tuple[str, str]]:
+    """Constraint and index definitions of the population table (PostgreSQL)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'geo_populationcount'::regclass"
+            " UNION ALL SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename = 'geo_populationcount' ORDER BY 1, 2"
+        )
+        return cur.fetchall()
+
+
+postgres_only = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="the table rebuild on a full reload is PostgreSQL's path",
+)
+
+
+@postgres_only
+def test_full_reload_rebuilds_table_with_same_rows_and_indexes() -> None:
+    from datasmart.geo import loaders
+
+    before, schema = snapshot()[:4], population_schema()
+    assert any(name == "uniq_population_cell" for name, _ in schema)
+    rebuilt = []
+    original = loaders._rebuild_population
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rebuilt.append(original(*args, **kwargs))
+        return rebuilt[-1]
+
+    loaders._rebuild_population = spy
+    try:
+        load_reference_data(force=True)
+    finally:
+        loaders._rebuild_population = original
+    assert rebuilt == [True]
+    assert snapshot()[:4] == before
+    assert population_schema() == schema
+
+
+@postgres_only
+def test_full_reload_with_bad_file_in_the_middle_leaves_table_and_indexes(
+    data_copy: Path,
+) -> None:
+    schema = population_schema()
+    edit(data_copy, "population/lan_age_sex_1968_2015.csv", ",01,", ",0x,")
+    before = snapshot()
+    with pytest.raises(DataLoadError):
+        load_reference_data(data_copy, force=True)
+    assert snapshot() == before
+    assert population_schema() == schema
+
+
+@postgres_only
+def test_full_reload_failing_mid_rebuild_leaves_table_and_indexes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure after TRUNCATE, DROP and the first COPY rolls all of it back."""
+    from datasmart.geo import loaders
+
+    schema, before = population_schema(), snapshot()
+    calls = []
+    original = loaders.bulk_insert
+
+    def failing_second(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(loaders, "bulk_insert", failing_second)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_reference_data(force=True)
+    assert calls == ["geo_populationcount", "geo_populationcount"]
+    assert snapshot() == before
+    assert population_schema() == schema
+
+
+def test_full_reload_keeps_rows_the_files_do_not_replace() -> None:
+    """Rows of a year no file covers survive a forced reload (the row-by-row path)."""
+    unit = Unit.objects.get(code="0180")
+    PopulationCount.objects.create(unit=unit, year=1950, age=0, sex="1", population=7)
+    load_reference_data(force=True)
+    assert PopulationCount.objects.filter(unit=unit, year=1950).get().population == 7

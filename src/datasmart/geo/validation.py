@@ -181,10 +181,23 @@ def read_table(spec: FileSpec, data_dir: Path) -> tuple[Table | None, list[Probl
     if problems:
         return None, problems
 
+    # One pass computes every typed column and every invalid-value mask (polars runs the
+    # expressions in parallel and parses each column once); rows are only looked up when a
+    # mask has a hit.
     typed_exprs: list[pl.Expr] = []
+    bad_exprs: list[pl.Expr] = []
     for col, kind in spec.columns.items():
         bad, typed = _bad_mask(pl.col(col), kind)
-        flagged = frame.with_row_index("_row", offset=2).filter(bad).select("_row", pl.col(col))
+        bad_exprs.append(bad.alias(f"\0bad {col}"))
+        typed_exprs.append(
+            (typed if typed is not None else pl.col(col).str.strip_chars()).alias(col)
+        )
+    checked = frame.lazy().select(*typed_exprs, *bad_exprs).collect()
+    for col, kind in spec.columns.items():
+        mask = checked[f"\0bad {col}"]
+        if not mask.any():
+            continue
+        flagged = frame.with_row_index("_row", offset=2).filter(mask).select("_row", pl.col(col))
         for row, value in flagged.head(MAX_PROBLEMS_PER_COLUMN).iter_rows():
             problems.append(Problem(name, row, col, _problem_message(value, kind)))
         if flagged.height > MAX_PROBLEMS_PER_COLUMN:
@@ -193,13 +206,10 @@ def read_table(spec: FileSpec, data_dir: Path) -> tuple[Table | None, list[Probl
                     name, None, col, f"… och {flagged.height - MAX_PROBLEMS_PER_COLUMN} fler fel"
                 )
             )
-        typed_exprs.append(
-            (typed if typed is not None else pl.col(col).str.strip_chars()).alias(col)
-        )
     if problems:
         return None, problems
 
-    frame = frame.select(typed_exprs)
+    frame = checked.select(list(spec.columns))
     if spec.unique:
         dup = (
             frame.with_row_index("_row", offset=2)
