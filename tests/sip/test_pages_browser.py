@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from datasmart.sip.identity import luhn_check_digit
 from tests.browser_support import (
     BROWSER_MARKS,
     CHROMIUM,
@@ -25,6 +24,7 @@ from tests.browser_support import (
     SCREENSHOTS,
     running_platform,
 )
+from tests.sip.sip_support import CHILD_BIRTH, personnummer
 
 pytestmark = BROWSER_MARKS
 
@@ -40,11 +40,6 @@ unit = Unit.objects.get
 Organisation.objects.create(name={OWNER!r}, kind="kommun_social", unit=unit(code="2584"))
 Organisation.objects.create(name={BUP!r}, kind="region_bup", unit=unit(code="25"))
 """
-
-
-def _personnummer(birth: dt.date, serial: int) -> str:
-    nine = f"{birth:%y%m%d}{serial:03d}"
-    return f"{birth:%Y%m%d}-{serial:03d}{luhn_check_digit(nine)}"
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +81,7 @@ def test_caseworker_and_person(server: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
-    number = _personnummer(dt.date(2012, 5, 17), 123)
+    number = personnummer(CHILD_BIRTH, 123)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
