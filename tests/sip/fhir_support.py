@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from datasmart.sip.identity import SAMORDNING_DAY_OFFSET, luhn_check_digit
+from datasmart.checkdigits import luhn_check_digit
 from datasmart.sip.schemas import PlanContent
 from datasmart.sip.snapshot import (
     ConsentSnapshot,
@@ -20,15 +20,14 @@ from datasmart.sip.snapshot import (
     PersonIdentity,
     SipSnapshot,
 )
+from tests.sip.sip_support import personnummer
 
 STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 
 
 def number(birth: dt.date, serial: int, *, samordning: bool = False) -> str:
     """A valid normalised 12-digit personnummer (or samordningsnummer)."""
-    day = birth.day + (SAMORDNING_DAY_OFFSET if samordning else 0)
-    nine = f"{birth:%y%m}{day:02d}{serial:03d}"
-    return f"{birth:%Y%m}{day:02d}{serial:03d}{luhn_check_digit(nine)}"
+    return personnummer(birth, serial, samordning=samordning).replace("-", "")
 
 
 def org_number(nine: str) -> str:

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from datasmart.checkdigits import luhn_check_digit
 from datasmart.geo.models import Level
 
 
@@ -71,11 +72,7 @@ def normalise_org_number(value: str) -> str:
             _("Organisationsnumret ska ha formen NNNNNN-NNNN."), code="org_number_format"
         )
     digits = match.group(1) + match.group(2)
-    total = 0
-    for i, ch in enumerate(digits[:9]):
-        product = int(ch) * (2 if i % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    if (10 - total % 10) % 10 != int(digits[9]):
+    if luhn_check_digit(digits[:9]) != int(digits[9]):
         raise ValidationError(
             _("Organisationsnumret har fel kontrollsiffra."), code="org_number_checksum"
         )

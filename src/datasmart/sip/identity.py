@@ -47,6 +47,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from datasmart.checkdigits import luhn_check_digit
+
 from .errors import SipValidationError
 
 __all__ = [
@@ -110,16 +112,6 @@ class IdentityNumber:
 
     def encrypt(self) -> str:
         return encrypt_identity(self.formatted)
-
-
-def luhn_check_digit(digits: str) -> int:
-    """The Luhn (mod 10) check digit for a string of digits (the first nine of a 10-digit
-    personnummer): weights 2, 1, 2, … from the left, digit sums of the products."""
-    total = 0
-    for i, ch in enumerate(digits):
-        product = int(ch) * (2 if i % 2 == 0 else 1)
-        total += product // 10 + product % 10
-    return (10 - total % 10) % 10
 
 
 def _error(message: str, field: str) -> SipValidationError:
