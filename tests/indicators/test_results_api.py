@@ -46,8 +46,40 @@ def computed(tmp_path: Path, db: Any) -> Indicator:
     return ind
 
 
-def test_values_need_sign_in(computed: Indicator) -> None:
-    assert client.get("/indicators/res-api/values").status_code == 401
+def test_public_page_downloads_work_without_signing_in(computed: Indicator) -> None:
+    """The indicator page is public; its CSV and Excel links once gave anonymous visitors
+    a 401 saved as ``values.json``. They now download the same suppressed results."""
+    import re
+
+    from django.test import Client
+
+    anonymous = Client()
+    page = anonymous.get("/indikatorer/res-api/")
+    assert page.status_code == 200
+    links = re.findall(r'href="(/api/indicators/res-api/values\?[^"]+)"', page.content.decode())
+    assert len(links) == 2
+    for link in links:
+        res = anonymous.get(link.replace("&amp;", "&"))
+        assert res.status_code == 200
+        assert "attachment" in res["Content-Disposition"]
+    csv_link = next(link for link in links if "format=csv" in link)
+    csv_res = anonymous.get(csv_link.replace("&amp;", "&"))
+    rows = b"".join(csv_res.streaming_content).decode("utf-8-sig").splitlines()
+    header = rows[0].split(",")
+    small = next(r.split(",") for r in rows if ",0180," in r)
+    cell = dict(zip(header, small, strict=False))
+    assert (
+        cell["status"].startswith("suppressed") and cell["value"] == "" and cell["numerator"] == ""
+    )
+
+
+def test_results_are_public_but_observations_and_bad_tokens_are_not(computed: Indicator) -> None:
+    assert client.get("/indicators/res-api/values").status_code == 200
+    assert client.get("/indicators/res-api/comparisons").status_code == 200
+    assert client.get("/indicator-profiles/0180").status_code == 200
+    assert client.get("/indicators/res-api/observations").status_code == 401
+    bad = client.get("/indicators/res-api/values", headers={"Authorization": "Bearer ds_nope"})
+    assert bad.status_code == 401
 
 
 def test_values_json_pages_and_filters(computed: Indicator, headers: dict[str, str]) -> None:

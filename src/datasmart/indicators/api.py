@@ -12,8 +12,9 @@ Mount with ``api.add_router("/", "datasmart.indicators.api.router")``. Paths:
 - ``GET /indicator-imports`` — import history; ``POST /indicator-imports`` — upload a
   CSV/Excel file (``IMPORT_DATA``; 201 imported, 200 already imported, 422 problems).
 
-Reading needs ``VIEW_INDICATORS`` (every member has it; anonymous callers get 401, unless
-the permission is ever made public in ``accounts.permissions``). Authentication: bearer API
+The catalogue and computed (suppressed) results are public, like the pages that show them;
+raw observations and the import history need ``VIEW_INDICATORS`` (every member has it;
+anonymous callers get 401). Authentication: bearer API
 token or signed-in session, as in the accounts API.
 """
 
@@ -67,6 +68,20 @@ def _anonymous(request: HttpRequest) -> Any:
 
 
 optional_auth: list[Any] = [api_token_auth, session_auth, _anonymous]
+
+
+def _public(request: HttpRequest) -> None:
+    """Reading what the public indicator pages show: the catalogue and computed results.
+
+    Results are stored already suppressed (a hidden cell has no value, interval or count),
+    so they are exactly what ``/indikatorer/`` shows anyone; the pages' CSV and Excel links
+    point here and must work without signing in (they once downloaded a 401 as
+    ``values.json``). Raw observations and the import history still need ``VIEW_INDICATORS``.
+    A token that is sent but not valid is still refused (401), not read as anonymous.
+    """
+    user = request.auth  # type: ignore[attr-defined]
+    if request.headers.get("Authorization") and not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "Ogiltig API-nyckel / Invalid API token")
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -301,7 +316,7 @@ def _get(code: str) -> Indicator:
     summary="Indikatorkatalogen",
 )
 def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> Any:
-    _require_view(request)
+    _public(request)
     try:
         items = services.list_indicators(
             group=filters.group, type=filters.type, level=filters.level
@@ -320,7 +335,7 @@ def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> An
 def indicator_detail(
     request: HttpRequest, code: str = Path(..., max_length=80, pattern=CODE_PATTERN)
 ) -> Any:
-    _require_view(request)
+    _public(request)
     ind = _get(code)
     periods = sorted(set(ind.observations.values_list("period", flat=True).distinct().order_by()))
     extra = {
@@ -649,7 +664,7 @@ def indicator_values(
     filters: Query[ValueFilters],
     code: str = Path(..., max_length=80, pattern=CODE_PATTERN),
 ) -> Any:
-    _require_view(request)
+    _public(request)
     ind = _get(code)
     try:
         rows = results.export_rows(
@@ -686,7 +701,7 @@ def indicator_comparisons(
     filters: Query[ResultFilters],
     code: str = Path(..., max_length=80, pattern=CODE_PATTERN),
 ) -> Any:
-    _require_view(request)
+    _public(request)
     ind = _get(code)
     try:
         summary = results.comparison_summary(
@@ -713,7 +728,7 @@ def indicator_profile(
     filters: Query[ProfileFilters],
     unit_code: str = Path(..., max_length=32, pattern=UNIT_PATTERN),
 ) -> Any:
-    _require_view(request)
+    _public(request)
     unit = Unit.objects.filter(code=unit_code).first()
     if unit is None:
         raise HttpError(404, f"Ingen enhet med koden '{unit_code}' finns.")
@@ -731,5 +746,5 @@ def indicator_profile(
     description="Metod: docs/methods/composite.md. Rang 1 = bäst.",
 )
 def composite_index_endpoint(request: HttpRequest, filters: Query[CompositeFilters]) -> Any:
-    _require_view(request)
+    _public(request)
     return composite.composite_index(period=filters.period, method=filters.method.value)
