@@ -79,3 +79,25 @@ def test_cli_compute_and_export(two_indicators: None, tmp_path: Path) -> None:
         assert out.stat().st_size > 0
     header = (tmp_path / "x.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.startswith("indicator,unit_code,unit_name,level,period,sex,age_group,value")
+
+
+def test_complete_means_every_indicator_not_ranked(two_indicators: None, tmp_path: Path) -> None:
+    """Issue 10 §5: the page said "290 of 290 have complete data" while kommuner had 16–20
+    of 23 indicators, because "complete" was counted as "ranked" (a domain needs only half
+    of its indicators). Complete now means a value for every indicator of the index."""
+    common = {"levels": ["kommun"], "breakdowns": [], "age_groups": [], "ci_method": "wilson"}
+    make_indicator("comp-good2", polarity="higher_is_better", domain="A", **common)
+    lines = _rows("comp-good2", 2022, small="1480")  # Göteborg: far from 0115's region
+    import_observations(write_csv(tmp_path, "comp2.csv", lines), by=SYSTEM)
+    results.compute_all(by=SYSTEM, codes=["comp-good2"])
+    spec = {"A": ["comp-good", "comp-good2"], "B": ["comp-bad"]}
+    out = composite_index(spec, period=2022)
+    assert out["n_indicators_total"] == 3
+    rows = {r["unit_code"]: r for r in out["rows"]}
+    # Göteborg lacks comp-good2 (suppressed) but half of domain A is enough to be ranked
+    assert rows["1480"]["n_indicators"] == 2
+    assert rows["1480"]["rank"] is not None and rows["1480"]["complete"] is False
+    assert all(r["complete"] == (r["n_indicators"] == 3) for r in out["rows"])
+    assert out["n_complete"] == sum(r["complete"] for r in out["rows"])
+    ranked = sum(r["rank"] is not None for r in out["rows"])
+    assert 0 < out["n_complete"] < ranked

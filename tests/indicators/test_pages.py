@@ -261,3 +261,26 @@ def test_colour_by_comparison_or_quintile(client: Client, prop: Indicator) -> No
     legend = re.search(r'<ul class="legend">(.*?)</ul>', text, re.S)
     assert legend is not None and "Kvintil 1 (bäst)" in legend.group(1)
     assert "Jämfört med riket" in text  # the comparison stays in the table as text
+
+
+def test_composite_counts_complete_units_honestly(client: Client, prop: Indicator) -> None:
+    """Complete = a value for every indicator; the count of ranked units is told apart."""
+    from datasmart.indicators.composite import composite_index
+
+    data = composite_index(level="kommun")
+    html = client.get("/indikatorer/index/").content.decode()
+    total = len(data["rows"])
+    hint = re.search(r'<p class="table-hint" id="index-coverage">(.*?)</p>', html, re.S)
+    assert hint is not None
+    text = " ".join(hint.group(1).split())
+    assert f"{data['n_complete']} av {total} enheter har värden för alla 1 indikatorer" in text
+    assert data["n_complete"] < total  # suppressed and missing units are not complete
+    assert "rangordnas" in text
+    assert "1 av 1" in html  # the coverage column says "n of k"
+
+
+def test_composite_empty_message_once_per_page(client: Client, db: Any) -> None:
+    """Without results at a level (the Kolada indicators are kommun-only, so the region
+    level has none) the "no indicators" notice appeared twice."""
+    html = client.get("/indikatorer/index/", {"level": "region"}).content.decode()
+    assert html.count("Inga indikatorer med domän och riktning") == 1

@@ -619,6 +619,7 @@ class CompositeRowOut(Schema):
     rank: int | None
     n_ranked: int
     n_indicators: int
+    complete: bool
 
 
 class CompositeOut(Schema):
@@ -627,6 +628,8 @@ class CompositeOut(Schema):
     period: int | None
     domains: dict[str, list[str]]
     indicators: dict[str, dict[str, Any]]
+    n_indicators_total: int
+    n_complete: int
     rows: list[CompositeRowOut]
 
 

@@ -83,9 +83,17 @@ def composite_index(
     ``domain_spec`` maps a domain name to indicator codes (default: every indicator with
     a ``domain`` and a polarity, grouped by domain). ``period``: use each indicator's
     latest period at or before it (default: its latest). Returns ``method``, ``domains``
-    (name → indicator codes used), ``indicators`` (code → period, polarity, n) and
-    ``rows``: ``unit_code``, ``unit_name``, ``domains`` (name → score or None),
-    ``total``, ``rank`` (None when incomplete), ``n_indicators``; best first.
+    (name → indicator codes used), ``indicators`` (code → period, polarity, n),
+    ``n_indicators_total`` (how many indicators the index uses), ``n_complete`` (units
+    with a value for every one of them) and ``rows``: ``unit_code``, ``unit_name``,
+    ``domains`` (name → score or None), ``total``, ``rank`` (None when a domain lacks
+    half its indicators), ``n_indicators`` (the unit's indicators with a value) and
+    ``complete`` (``n_indicators == n_indicators_total``); best first.
+
+    A ranked unit is not necessarily complete: a domain score needs only half of the
+    domain's indicators. Pages must therefore report coverage from ``n_complete`` and
+    ``n_indicators``, not from the number ranked (which said "290 of 290 complete" while
+    kommuner had 16–20 of 23 indicators).
     """
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not one of {METHODS}")
@@ -123,6 +131,7 @@ def composite_index(
             used[domain].append(code)
             info[code] = {"period": per, "polarity": ind.polarity, "n": len(values)}
     used = {d: c for d, c in used.items() if c}
+    n_total = sum(len(c) for c in used.values())
     rows: list[dict[str, Any]] = []
     totals: dict[str, float] = {}
     for ucode, uname in units.items():
@@ -149,6 +158,7 @@ def composite_index(
                 "total": total,
                 "rank": None,
                 "n_indicators": n_ind,
+                "complete": n_total > 0 and n_ind == n_total,
             }
         )
     ranks = _ranks(totals)
@@ -162,5 +172,7 @@ def composite_index(
         "period": period,
         "domains": used,
         "indicators": info,
+        "n_indicators_total": n_total,
+        "n_complete": sum(1 for r in rows if r["complete"]),
         "rows": rows,
     }

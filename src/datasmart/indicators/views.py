@@ -646,6 +646,7 @@ def composite(request: HttpRequest) -> HttpResponse:
                 "score": r.get("total"),
                 "score_text": fmt(r.get("total"), 2) if r.get("total") is not None else "-",
                 "n_indicators": r.get("n_indicators"),
+                "complete": bool(r.get("complete")),
                 "rank": r.get("rank"),
                 "domain_texts": [
                     fmt(scores.get(d), 2) if scores.get(d) is not None else "-" for d in domains
@@ -689,7 +690,13 @@ def composite(request: HttpRequest) -> HttpResponse:
             for d in domains
         ],
         "rows": rows,
-        "n_complete": sum(1 for r in rows if r["rank"] is not None),
+        # coverage told honestly: complete = a value for every indicator of the index;
+        # ranked = every domain has at least half its indicators (not the same thing)
+        "n_total_indicators": data.get("n_indicators_total", 0),
+        "n_complete": sum(1 for r in rows if r["complete"]),
+        "n_ranked": sum(1 for r in rows if r["rank"] is not None),
+        "coverage_min": min((r["n_indicators"] or 0 for r in rows), default=0),
+        "coverage_max": max((r["n_indicators"] or 0 for r in rows), default=0),
         "map_fig": map_fig,
         "method": data.get("method", ""),
     }
