@@ -106,3 +106,19 @@ def test_user_added_in_admin_is_audited(staff_client: Client, root: User) -> Non
     assert AuditEvent.objects.filter(
         action="accounts.user.create", actor=root, target_id=str(user.pk)
     ).exists()
+
+
+def test_organisation_unit_is_chosen_by_code_and_name(staff_client: Client) -> None:
+    """The add form once asked for the unit's internal database id (a raw-id field)."""
+    from datasmart.geo.models import Unit
+
+    page = staff_client.get(reverse("admin:accounts_organisation_add")).content.decode()
+    stockholm = Unit.objects.get(code="0180")
+    assert f'<option value="{stockholm.pk}">0180 Stockholm</option>' in page
+    assert '<optgroup label="Kommun">' in page and "vForeignKeyRawIdAdminField" not in page
+    response = staff_client.post(
+        reverse("admin:accounts_organisation_add"),
+        {"name": "Stockholms stad – socialtjänst", "kind": "kommun_social", "unit": stockholm.pk},
+    )
+    assert response.status_code == 302
+    assert Organisation.objects.get(name="Stockholms stad – socialtjänst").unit == stockholm

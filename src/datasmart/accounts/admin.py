@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from datasmart.geo.models import Level, Unit
 
 from .audit import record_event
 from .models import ApiToken, AuditEvent, Membership, Organisation, User
@@ -65,12 +68,46 @@ class MembershipInline(admin.TabularInline):
     fk_name = "user"
 
 
+#: Order of the levels in the unit list: the nation first, kommuner last.
+_LEVEL_ORDER = {Level.NATION: 0, Level.SJUKVARDSREGION: 1, Level.REGION: 2, Level.KOMMUN: 3}
+
+
+class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A unit chosen by code and name ("0180 Stockholm"), grouped by level: the admin once
+    asked for the unit's internal database id."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+def unit_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """``(level label, [(pk, "0180 Stockholm"), …])`` groups for a ``<select>``."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    units = sorted(Unit.objects.all(), key=lambda u: (_LEVEL_ORDER.get(u.level, 9), u.code))
+    labels = dict(Level.choices)
+    for unit in units:
+        groups.setdefault(str(labels.get(unit.level, unit.level)), []).append(
+            (unit.pk, f"{unit.code} {unit.name}")
+        )
+    return list(groups.items())
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedModelAdmin):
     list_display = ["name", "kind", "unit", "org_number"]
     list_filter = ["kind", "unit__level"]
     search_fields = ["name", "org_number", "unit__name", "unit__code"]
-    raw_id_fields = ["unit"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "unit":
+            field = UnitChoiceField(
+                queryset=Unit.objects.all(),
+                label=db_field.verbose_name,
+                help_text=_("Välj kommun, region eller riket efter kod eller namn."),
+            )
+            field.choices = [("", "---------"), *unit_choices()]
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)
