@@ -519,6 +519,11 @@ class ResultOut(Schema):
     sex: str
     age_group: str
     value: float | None = Field(description="Tomt om status inte är ok (t.ex. röjandeskydd)")
+    value_rounded: float | None = Field(
+        None,
+        description="Värdet avrundat som på sidorna (halvor bort från noll, indikatorns "
+        "decimaler); value har full precision",
+    )
     lower: float | None
     upper: float | None
     status: str = Field(description="ok, missing, suppressed, suppressed_at_source, …")

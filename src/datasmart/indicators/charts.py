@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from django.utils.translation import gettext as _
 
+from datasmart.indicators import rounding
 from datasmart.indicators.periods import format_period, is_month
 from datasmart.stats import funnel_limits
 from datasmart.web.charts import (
@@ -111,12 +112,10 @@ def choose_mode(rows: Sequence[dict[str, Any]], requested: str | None = None) ->
 
 
 def format_value(value: float | None, decimals: int = 1, sep: str | None = None) -> str:
-    """A value with the active decimal separator (for hover texts built here)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    sep = sep or separators()
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u2009").replace(".", sep[0]) if sep[0] == "," else text
+    """A value as the pages show it: :func:`datasmart.indicators.rounding.format_value`
+    (rounded once, half away from zero, in the active language). ``sep`` is accepted for
+    older callers and ignored: the text follows the active language, as the tables do."""
+    return rounding.format_value(value, decimals)
 
 
 def _layout(sep: str | None, **extra: Any) -> dict[str, Any]:
@@ -243,10 +242,12 @@ def value_map_figure(
     value_label: str,
     topojson_url: str | None = None,
     unit_urls: dict[str, str] | None = None,
+    decimals: int = 1,
     sep: str | None = None,
     height: int = 640,
 ) -> dict[str, Any]:
-    """A continuous choropleth of (code, name, value); units without a value light grey."""
+    """A continuous choropleth of (code, name, value); units without a value light grey.
+    The tooltip shows the value as the table does (``decimals``, rounded once)."""
     sep = sep or separators()
     urls = unit_urls or {}
     shown = [(c, n, v) for c, n, v in values if v is not None]
@@ -261,10 +262,12 @@ def value_map_figure(
                 "locations": [c for c, _n, _v in shown],
                 "z": [v for _c, _n, v in shown],
                 "colorscale": "Viridis",
-                "customdata": [[n, urls.get(c, "")] for c, n, _v in shown],
+                "customdata": [
+                    [n, urls.get(c, ""), format_value(v, decimals)] for c, n, v in shown
+                ],
                 "hovertemplate": "<b>%{customdata[0]}</b><br>"
                 + value_label
-                + ": %{z:.1f}<extra></extra>",
+                + ": %{customdata[2]}<extra></extra>",
                 "marker": {"line": {"color": "#FFFFFF", "width": 0.4}},
                 "colorbar": {
                     "title": {"text": value_label, "side": "top", "font": {"size": 13}},
@@ -500,6 +503,11 @@ def funnel_figure(
                 "y": [p["value"] for p in members],
                 "name": label,
                 "text": [p.get("unit_name") or p.get("unit_code") for p in members],
+                # texts made here, so the tooltip rounds as the table does
+                "customdata": [
+                    [format_value(p["value"], decimals), format_value(p["denominator"], 0)]
+                    for p in members
+                ],
                 "marker": {
                     "color": colour,
                     "symbol": symbol,
@@ -508,9 +516,9 @@ def funnel_figure(
                 },
                 "hovertemplate": "<b>%{text}</b><br>"
                 + value_label
-                + f": %{{y:.{decimals}f}}<br>"
+                + ": %{customdata[0]}<br>"
                 + denominator_label
-                + ": %{x:,.0f}<extra></extra>",
+                + ": %{customdata[1]}<extra></extra>",
             }
         )
     layout = _layout(
@@ -583,7 +591,8 @@ def trend_figure(
             "line": {"color": LINE_COLOUR, "width": 2.5},
             "marker": {"size": 6, "color": LINE_COLOUR},
             "connectgaps": False,
-            "hovertemplate": f"%{{x}}: %{{y:.{decimals}f}}<extra>" + _("Riket") + "</extra>",
+            "customdata": [format_value(v, decimals) for _p, v, *_r in national],
+            "hovertemplate": "%{x}: %{customdata}<extra>" + _("Riket") + "</extra>",
         }
     )
     if unit:
@@ -596,7 +605,8 @@ def trend_figure(
             "line": {"color": UNIT_COLOUR, "width": 2},
             "marker": {"size": 7, "color": UNIT_COLOUR, "symbol": "diamond"},
             "connectgaps": False,
-            "hovertemplate": f"%{{x}}: %{{y:.{decimals}f}}<extra>{unit_name or ''}</extra>",
+            "customdata": [format_value(v, decimals) for _p, v, *_r in unit],
+            "hovertemplate": f"%{{x}}: %{{customdata}}<extra>{unit_name or ''}</extra>",
         }
         if any(lo is not None for _p, _v, lo, _h in unit):
             trace["error_y"] = {
@@ -653,6 +663,7 @@ class SpineRow:
     maximum: float | None
     colour_key: str
     higher_is_better: bool | None  # None: no judgement
+    decimals: int = 1  # the indicator's display decimals (tooltip as in the table)
 
 
 def spine_position(
@@ -702,7 +713,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
         else:
             marker_x.append(None)
         marker_colour.append(category_colour(r.colour_key))
-        custom.append([format_value(r.value, 1, sep), format_value(r.national, 1, sep)])
+        custom.append([format_value(r.value, r.decimals), format_value(r.national, r.decimals)])
     shapes.append(
         {
             "type": "line",

@@ -41,7 +41,7 @@ from datasmart.accounts.permissions import Permission, require_permission
 from datasmart.geo.loaders import bulk_insert
 from datasmart.geo.models import ComparatorMembership, Unit
 
-from . import engine
+from . import engine, rounding
 from .models import Indicator, Observation, Result
 
 __all__ = [
@@ -84,11 +84,13 @@ RESULT_FIELDS: tuple[str, ...] = (
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "indicator", "unit_code", "unit_name", "level", "period", "sex", "age_group",
-    "value", "lower", "upper", "status", "numerator", "denominator", "national_value",
-    "vs_nation", "group_code", "group_value", "vs_group", "previous_period",
+    "value", "value_rounded", "lower", "upper", "status", "numerator", "denominator",
+    "national_value", "vs_nation", "group_code", "group_value", "vs_group", "previous_period",
     "previous_value", "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method",
 )  # fmt: skip
-"""Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why)."""
+"""Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why).
+``value`` is full precision; ``value_rounded`` is the value as the pages show it
+(:func:`datasmart.indicators.rounding.rounded` with the indicator's decimals)."""
 
 _HIDDEN_UNLESS_OK = ("numerator", "value", "lower", "upper")
 _CI_FOR_ENGINE = {"wilson": "wilson", "byar": "byar", "dobson": "byar", "normal": "none"}
@@ -706,9 +708,13 @@ def composite_index(
 
 
 def export_rows(indicator: Indicator | str, **filters: Any) -> list[dict[str, Any]]:
-    """:func:`query_results` rows shaped as :data:`EXPORT_COLUMNS`."""
+    """:func:`query_results` rows shaped as :data:`EXPORT_COLUMNS`; ``value_rounded`` by
+    the one rounding the pages use."""
     ind = _indicator(indicator)
     rows = query_results(ind, **filters)
+    decimals = rounding.decimals_for(ind)
+    for r in rows:
+        r["value_rounded"] = rounding.rounded(r.get("value"), decimals)
     return [{"indicator": ind.code, **{c: r.get(c) for c in EXPORT_COLUMNS[1:]}} for r in rows]
 
 

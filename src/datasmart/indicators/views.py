@@ -8,7 +8,6 @@ results section in place when it is available."""
 from __future__ import annotations
 
 import itertools
-import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,14 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from datasmart.geo import services as geo
 from datasmart.geo.models import ComparatorGroup
-from datasmart.indicators import charts, results, services
+from datasmart.indicators import charts, results, rounding, services
 from datasmart.indicators.composite import composite_index
 from datasmart.indicators.models import Indicator, Result
 
@@ -85,14 +83,13 @@ def _definition(ind: Indicator) -> str:
 
 
 def _decimals(ind: Indicator) -> int:
-    return 0 if ind.type == "count" else 1
+    return rounding.decimals_for(ind)
 
 
 def fmt(value: float | None, decimals: int = 1) -> str:
-    """A number with the active language's separators; ``""`` for no number."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return ""
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    """A number as every page, tooltip and export rounds it
+    (:func:`datasmart.indicators.rounding.format_value`); ``""`` for no number."""
+    return rounding.format_value(value, decimals)
 
 
 def _value_label(ind: Indicator) -> str:
@@ -583,6 +580,7 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
                 maximum=item.get("max"),
                 colour_key=key,
                 higher_is_better=None if not judged else polarity == "higher_is_better",
+                decimals=decimals,
             )
         )
         table.append(
@@ -666,6 +664,7 @@ def composite(request: HttpRequest) -> HttpResponse:
             value_label=_("Indexvärde"),
             topojson_url=reverse("web:topojson_base"),
             unit_urls={r["code"]: r["profile_url"] for r in rows},
+            decimals=2,  # as score_text in the table
         )
     context = {
         "level": level,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.urls import reverse
 from django.utils.formats import number_format
 
+from datasmart.indicators import rounding
 from datasmart.web import assets
 
 register = template.Library()
@@ -22,7 +25,10 @@ def num(value: object) -> str:
     """A whole number with the active language's thousands separator (sv: 10 327 589)."""
     if value is None or value == "":
         return "–"
-    return number_format(int(value), use_l10n=True, force_grouping=True)  # type: ignore[call-overload]
+    whole = rounding.round_half_up(value, 0)  # type: ignore[arg-type]
+    if whole is None:
+        return "–"
+    return number_format(int(whole), use_l10n=True, force_grouping=True)
 
 
 @register.filter
@@ -37,11 +43,14 @@ def signed(value: object) -> str:
 
 @register.filter
 def pct(value: object, decimals: int = 1) -> str:
-    """A share 0–1 as a percentage with the active decimal separator: 0.1234 → 12,3 %."""
+    """A share 0–1 as a percentage with the active decimal separator: 0.1234 → 12,3 %.
+    Rounded half away from zero by :mod:`datasmart.indicators.rounding` (0.12345 → 12,3 %
+    is not cut: 0.12355 → 12,4 %), as the indicator pages round the same share."""
     if value is None or value == "":
         return "–"
-    text = number_format(float(value) * 100, decimal_pos=decimals, use_l10n=True)  # type: ignore[arg-type]
-    return f"{text}\u00a0%"
+    percent = Decimal(str(float(value))) * 100  # type: ignore[arg-type]
+    text = rounding.format_value(percent, decimals)
+    return f"{text}\u00a0%" if text else "–"
 
 
 @register.filter
