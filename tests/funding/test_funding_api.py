@@ -21,8 +21,11 @@ client = TestClient(router)
 MSEK = 1_000_000
 
 
-def _headers(role: Role, username: str) -> dict[str, str]:
-    org = OrganisationFactory(unit=Unit.objects.get(code="01"), kind="region_psychiatry")
+def _headers(role: Role, username: str, unit_code: str = "01") -> dict[str, str]:
+    """A token for a member of Region Stockholm ("01") or of SKR ("00": the agreement's
+    administrators when the role is coordinator)."""
+    kind = "skr" if unit_code == "00" else "region_psychiatry"
+    org = OrganisationFactory(unit=Unit.objects.get(code=unit_code), kind=kind)
     _token, secret = make_token(member(role, org, username=username))
     return {"Authorization": f"Bearer {secret}"}
 
@@ -34,7 +37,14 @@ def viewer(agreements: Any) -> dict[str, str]:
 
 @pytest.fixture
 def coordinator(agreements: Any) -> dict[str, str]:
-    return _headers(Role.COORDINATOR, "samordnare")
+    """Region Stockholm's coordinator: answers for Region Stockholm, administers nothing."""
+    return _headers(Role.COORDINATOR, "regionsamordnare")
+
+
+@pytest.fixture
+def administrator(agreements: Any) -> dict[str, str]:
+    """SKR's coordinator: the agreement's administrator."""
+    return _headers(Role.COORDINATOR, "samordnare", "00")
 
 
 def test_reading_needs_sign_in(agreements: Any) -> None:
@@ -93,15 +103,20 @@ def test_allocation_errors(viewer: dict[str, str], query: str, status: int, text
 
 
 def test_runs_need_manage_funding_and_denials_are_audited(
-    viewer: dict[str, str], coordinator: dict[str, str]
+    viewer: dict[str, str], coordinator: dict[str, str], administrator: dict[str, str]
 ) -> None:
     denied = client.post("/agreements/2020/runs", json={}, headers=viewer)
     assert denied.status_code == 403
+    # a region's coordinator holds manage_funding in the region, not over the agreement
+    assert client.post("/agreements/2020/runs", json={}, headers=coordinator).status_code == 403
     assert AllocationRun.objects.count() == 0
     assert AuditEvent.objects.filter(
         action="auth.permission_denied", actor_username="lasare"
     ).exists()
-    created = client.post("/agreements/2020/runs", json={"label": "Beslut"}, headers=coordinator)
+    assert AuditEvent.objects.filter(
+        action="auth.permission_denied", actor_username="regionsamordnare"
+    ).exists()
+    created = client.post("/agreements/2020/runs", json={"label": "Beslut"}, headers=administrator)
     assert created.status_code == 201, created.json()
     run = created.json()
     assert run["created_by"] == "samordnare" and run["paid_sek"] == 1_716 * MSEK
@@ -140,7 +155,12 @@ def test_annex_downloads(viewer: dict[str, str]) -> None:
     assert len(body.splitlines()) == 751
 
 
-def test_surveys_and_reporting(agreements: Any, coordinator: dict[str, str]) -> None:
+def test_surveys_and_reporting(
+    agreements: Any,
+    coordinator: dict[str, str],
+    administrator: dict[str, str],
+    viewer: dict[str, str],
+) -> None:
     import datetime as dt
 
     from django.utils import timezone
@@ -170,7 +190,11 @@ def test_surveys_and_reporting(agreements: Any, coordinator: dict[str, str]) -> 
     assert other.status_code == 403  # the coordinator's organisation is Region Stockholm
     status = client.get("/agreements/2020/surveys/regioner/status", headers=coordinator).json()
     assert {r["unit_code"]: r["status"] for r in status}["01"] == "submitted"
-    reopened = client.post(f"{url}/reopen", json={"reason": "Fel"}, headers=coordinator)
+    assert client.get(url, headers=coordinator).status_code == 200  # its own answers
+    assert client.get(url, headers=viewer).status_code == 403  # no REPORT_FUNDING
+    refused = client.post(f"{url}/reopen", json={"reason": "Fel"}, headers=coordinator)
+    assert refused.status_code == 403  # reopening is the administrators'
+    reopened = client.post(f"{url}/reopen", json={"reason": "Fel"}, headers=administrator)
     assert reopened.status_code == 200 and reopened.json()["reopened"] == 1
-    assert client.get(url, headers=coordinator).json()["status"] == "draft"
+    assert client.get(url, headers=administrator).json()["status"] == "draft"
     assert client.get("/agreements/2020/conditions", headers=coordinator).json() == []

@@ -89,10 +89,18 @@ def test_allocate_policy_option_rejects_unknown(agreements):  # type: ignore[no-
 def test_save_as_user_checks_rights(agreements):  # type: ignore[no-untyped-def]
     org = OrganisationFactory(unit=Unit.objects.get(code="01"), kind="region_psychiatry")
     member(Role.VIEWER, org, username="lasare")
-    member(Role.COORDINATOR, org, username="samordnare")
+    member(Role.COORDINATOR, org, username="regionsamordnare")
+    skr = OrganisationFactory(unit=Unit.objects.get(code="00"), kind="skr")
+    member(Role.COORDINATOR, skr, username="samordnare")
     denied = runner.invoke(funding_app, ["allocate", "2020", "--save", "--user", "lasare"])
     assert denied.exit_code == 2 and AllocationRun.objects.count() == 0
-    assert AuditEvent.objects.filter(action="auth.permission_denied").count() == 1
+    # a region's coordinator does not save the national allocation either
+    region = runner.invoke(
+        funding_app, ["allocate", "2020", "--save", "--user", "regionsamordnare"]
+    )
+    assert region.exit_code == 2 and "behörighet" in region.output
+    assert AllocationRun.objects.count() == 0
+    assert AuditEvent.objects.filter(action="auth.permission_denied").count() == 2
     ok = runner.invoke(
         funding_app, ["allocate", "2020", "--save", "--user", "samordnare", "--format", "json"]
     )

@@ -51,7 +51,11 @@ def _urls(settings: Any) -> None:
 
 
 def _user(role: Role, unit_code: str, username: str) -> User:
-    kind = "kommun_social" if len(unit_code) == 4 else "region_psychiatry"
+    """A member of an organisation in ``unit_code`` ("00": SKR, the agreement's
+    administrators when the role is coordinator)."""
+    kind = {4: "kommun_social", 2: "region_psychiatry"}[len(unit_code)]
+    if unit_code == "00":
+        kind = "skr"
     org = OrganisationFactory(unit=Unit.objects.get(code=unit_code), kind=kind)
     return member(role, org, username=username)
 
@@ -118,8 +122,13 @@ def test_recipient_saves_draft_submits_and_coordinator_reopens(survey: Survey) -
     assert "Spara utkast" not in frozen and "kan inte ändras" in frozen
     assert reporter.post(_answer_url(), {**FILLED, "action": "spara"}).status_code == 400
 
-    # a coordinator elsewhere sees the answers and reopens with a reason
-    coordinator = _client(_user(Role.COORDINATOR, "01", "samordnare"))
+    # a region coordinator is not the agreement's administrator: no look, no reopen
+    region = _client(_user(Role.COORDINATOR, "01", "regionsamordnare"))
+    assert region.get(_answer_url()).status_code == 403
+    url = reverse("funding:reopen", args=[2020, "kommuner-2020", "0180"])
+    assert region.post(url, {"reason": "Fel antal"}).status_code == 403
+    # the national administrator sees the answers and reopens with a reason
+    coordinator = _client(_user(Role.COORDINATOR, "00", "samordnare"))
     seen = coordinator.get(_answer_url()).content.decode()
     assert "Öppna igen" in seen and "Bra år" in seen
     url = reverse("funding:reopen", args=[2020, "kommuner-2020", "0180"])
@@ -138,10 +147,11 @@ def test_answer_page_denials_are_audited(survey: Survey) -> None:
     assert other.get(_answer_url()).status_code == 403
     assert other.post(_answer_url(), {**FILLED, "action": "skicka"}).status_code == 403
     neighbour = _client(_user(Role.COORDINATOR, "0114", "upplands-vasby"))
-    # a coordinator may look, but not answer for another kommun
+    # another kommun's coordinator neither reads nor answers for Stockholm
+    assert neighbour.get(_answer_url()).status_code == 403
     assert neighbour.post(_answer_url(), {**FILLED, "action": "spara"}).status_code == 403
     assert not SurveyResponse.objects.exists()
-    assert AuditEvent.objects.filter(action="auth.permission_denied").count() == before + 3
+    assert AuditEvent.objects.filter(action="auth.permission_denied").count() == before + 4
     reopen = reverse("funding:reopen", args=[2020, "kommuner-2020", "0180"])
     assert other.post(reopen, {"reason": "x"}).status_code == 404  # nothing to reopen
     assert Client().get(_answer_url()).status_code == 302  # sign in first
@@ -157,7 +167,10 @@ def test_reporting_page_lists_own_surveys_and_links(survey: Survey) -> None:
     reporter = _client(_user(Role.COORDINATOR, "0180", "stockholm"))
     html = reporter.get(reverse("funding:reporting", args=[2020])).content.decode()
     assert "Att besvara" in html and _answer_url() in html
-    assert reverse("funding:remind", args=[2020, "kommuner-2020"]) in html
+    remind = reverse("funding:remind", args=[2020, "kommuner-2020"])
+    assert remind not in html  # the reminder list is the administrators'
+    admin = _client(_user(Role.COORDINATOR, "00", "samordnare"))
+    assert remind in admin.get(reverse("funding:reporting", args=[2020])).content.decode()
 
 
 def test_remind_list_and_csv(a2020: Agreement) -> None:
@@ -166,8 +179,9 @@ def test_remind_list_and_csv(a2020: Agreement) -> None:
     followup.save_response(
         late, unit_code="0114", answers={"plan": True, "samverkan": "bra"}, submit=True, by=SYSTEM
     )
-    coordinator = _client(stockholm)
     url = reverse("funding:remind", args=[2020, "kommuner-2020"])
+    assert _client(stockholm).get(url).status_code == 403  # a recipient sees only its own
+    coordinator = _client(_user(Role.COORDINATOR, "00", "samordnare"))
     page = coordinator.get(url)
     assert page.status_code == 200
     html = page.content.decode()
@@ -187,7 +201,7 @@ def test_remind_list_and_csv(a2020: Agreement) -> None:
 
 
 def test_condition_create_and_assess(a2020: Agreement) -> None:
-    coordinator = _client(_user(Role.COORDINATOR, "01", "samordnare"))
+    coordinator = _client(_user(Role.COORDINATOR, "00", "samordnare"))
     create = reverse("funding:condition_create", args=[2020])
     made = coordinator.post(
         create,
@@ -214,7 +228,7 @@ def test_condition_create_and_assess(a2020: Agreement) -> None:
 
 
 def test_payout_page_sets_status_with_dates(a2020: Agreement) -> None:
-    user = _user(Role.COORDINATOR, "01", "samordnare")
+    user = _user(Role.COORDINATOR, "00", "samordnare")
     run = services.run_allocation(a2020, by=user)
     coordinator = _client(user)
     url = reverse("funding:payouts", args=[2020])
@@ -304,8 +318,10 @@ def test_results_aggregated_by_lan_and_exported(survey: Survey) -> None:
         survey, unit_code="1280", answers={"plan": True, "samverkan": "bra"}, submit=True, by=SYSTEM
     )
     followup.save_response(survey, unit_code="0381", answers={"insatser": 99}, by=SYSTEM)  # draft
-    coordinator = _client(_user(Role.COORDINATOR, "01", "samordnare"))
     url = reverse("funding:results", args=[2020, "kommuner-2020"])
+    region = _client(_user(Role.COORDINATOR, "01", "regionsamordnare"))
+    assert region.get(url, {"format": "svar"}).status_code == 403  # others' answers
+    coordinator = _client(_user(Role.COORDINATOR, "00", "samordnare"))
     page = coordinator.get(url)
     assert page.status_code == 200
     html = page.content.decode()

@@ -23,8 +23,10 @@ def _urls(settings: Any) -> None:
     settings.ROOT_URLCONF = "funding_test_urls"
 
 
-def _user(role: Role, username: str) -> User:
-    org = OrganisationFactory(unit=Unit.objects.get(code="01"), kind="region_psychiatry")
+def _user(role: Role, username: str, unit_code: str = "01") -> User:
+    """A member of Region Stockholm, or of SKR ("00": the agreement's administrators)."""
+    kind = "skr" if unit_code == "00" else "region_psychiatry"
+    org = OrganisationFactory(unit=Unit.objects.get(code=unit_code), kind=kind)
     return member(role, org, username=username)
 
 
@@ -38,7 +40,7 @@ def viewer_client(agreements: Any) -> Client:
 @pytest.fixture
 def coordinator_client(agreements: Any) -> Client:
     c = Client()
-    c.force_login(_user(Role.COORDINATOR, "samordnare"))
+    c.force_login(_user(Role.COORDINATOR, "samordnare", "00"))
     return c
 
 
@@ -106,6 +108,13 @@ def test_annex_downloads(viewer_client: Client) -> None:
 def test_save_run_needs_manage_funding(viewer_client: Client, coordinator_client: Client) -> None:
     url = reverse("funding:run_create", args=[2020])
     assert viewer_client.post(url, {"label": "x"}).status_code == 403
+    region = Client()
+    region.force_login(_user(Role.COORDINATOR, "regionsamordnare"))
+    assert (
+        "Spara fördelningen"
+        not in region.get(reverse("funding:agreement", args=[2020])).content.decode()
+    )
+    assert region.post(url, {"label": "x"}).status_code == 403
     assert AllocationRun.objects.count() == 0
     assert AuditEvent.objects.filter(action="auth.permission_denied").exists()
     page = coordinator_client.get(reverse("funding:agreement", args=[2020])).content.decode()

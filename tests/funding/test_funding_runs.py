@@ -25,6 +25,27 @@ def in_region(role: Role):  # type: ignore[no-untyped-def]
     return member(role, org)
 
 
+def national(role: Role):  # type: ignore[no-untyped-def]
+    """A user with ``role`` in SKR (the nation): a coordinator there administers agreements."""
+    org = OrganisationFactory(unit=Unit.objects.get(code="00"), kind="skr")
+    return member(role, org)
+
+
+def test_a_region_coordinator_changes_no_national_money(a2020: Agreement):
+    """MANAGE_FUNDING in a region is not MANAGE_FUNDING over the national agreement."""
+    coordinator = in_region(Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        services.run_allocation(a2020, by=coordinator)
+    with pytest.raises(PermissionDenied):
+        services.set_acceptance(a2020, unit_code="0180", accepted=False, by=coordinator)
+    with pytest.raises(PermissionDenied):
+        services.scenario(a2020, population_year=2024, save=True, by=coordinator)
+    assert AllocationRun.objects.count() == 0
+    events = AuditEvent.objects.filter(action="auth.permission_denied", actor=coordinator)
+    assert events.count() == 3
+    assert {e.detail["rule"] for e in events} == {"funding_administrator"}
+
+
 def test_viewer_cannot_run_allocation_and_the_denial_is_audited(a2020: Agreement):
     viewer = in_region(Role.VIEWER)
     with pytest.raises(PermissionDenied):
@@ -40,7 +61,7 @@ def test_viewer_cannot_run_allocation_and_the_denial_is_audited(a2020: Agreement
 
 
 def test_coordinator_runs_allocation_with_snapshot_and_audit(a2020: Agreement):
-    coordinator = in_region(Role.COORDINATOR)
+    coordinator = national(Role.COORDINATOR)
     run = services.run_allocation(a2020, by=coordinator)
     assert run.created_by == coordinator and not run.is_scenario
     assert run.agreement_version == 1 and run.population_year == 2019
@@ -131,7 +152,7 @@ def test_scenario_population_year_keeps_totals_and_explains_fallback(a2020: Agre
 
 
 def test_scenario_saved_as_flagged_run_and_overrides(a2020: Agreement):
-    coordinator = in_region(Role.COORDINATOR)
+    coordinator = national(Role.COORDINATOR)
     overrides = {
         "lan-sammanhallen-vard": PostOverride(key_type="population_share", key_params={}),
         "skr-utvecklingsarbete": PostOverride(amount_sek=30 * MSEK),

@@ -471,7 +471,7 @@ def run_history(
     "/agreements/{year}/runs",
     response={201: RunOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=token_or_session,
-    summary="Spara en körning (kräver manage_funding)",
+    summary="Spara en körning (överenskommelsens administratörer: manage_funding nationellt)",
     description="Räknar ut fördelningen och sparar den med hela underlaget, så att den kan "
     "återskapas. Nekad åtkomst loggas.",
 )
@@ -721,7 +721,7 @@ def survey_status(
     "/agreements/{year}/surveys/{code}/responses/{unit}",
     response={200: ResponseOut, **READ},
     auth=optional_auth,
-    summary="En mottagares svar",
+    summary="En mottagares svar (mottagaren själv eller administratörer)",
 )
 def response_detail(
     request: HttpRequest,
@@ -729,9 +729,23 @@ def response_detail(
     code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
     unit: str = Path(..., pattern=UNIT_PATTERN),
 ) -> Any:
+    from .followup import get_response
+
     _require_view(request)
     survey = _survey(_agreement(year), code)
-    found = survey.responses.select_related("unit", "survey").filter(unit__code=unit).first()
+    try:
+        found = get_response(
+            survey,
+            unit_code=unit,
+            by=request.auth,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.FundingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    except GeoError as exc:
+        raise HttpError(404, str(exc)) from exc
     if found is None:
         raise HttpError(404, f"{unit} har inte börjat svara på {code!r}.")
     return _response_dict(found)
@@ -778,7 +792,7 @@ def response_save(
     "/agreements/{year}/surveys/{code}/responses/{unit}/reopen",
     response={200: ResponseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=token_or_session,
-    summary="Öppna ett inskickat svar igen (kräver manage_funding)",
+    summary="Öppna ett inskickat svar igen (överenskommelsens administratörer)",
 )
 def response_reopen(
     request: HttpRequest,

@@ -5,14 +5,17 @@ Same rules as :mod:`datasmart.funding.services`: keyword-only writes with ``by=`
 checked first (denials audited), change and audit event in one transaction, Swedish
 :class:`~datasmart.funding.services.FundingError` messages for bad input.
 
-Rights: coordinators (``MANAGE_FUNDING``) create conditions and surveys, assess fulfilment,
-set payout status and reopen responses; a recipient answers its own survey with
-``REPORT_FUNDING`` in an organisation whose unit *is* that kommun or region.
+Rights (one rule, :mod:`datasmart.funding.rights`): the agreement's administrators
+(``MANAGE_FUNDING`` in a national organisation) create conditions and surveys, assess
+fulfilment, set payout status, reopen responses and read every answer; a recipient reads
+and answers only its own survey, with ``REPORT_FUNDING`` in an organisation whose unit *is*
+that kommun or region. A kommun or region coordinator is not an administrator.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -20,13 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.db import transaction
 from django.utils import timezone
 
-from datasmart.accounts.audit import SystemActor, record_event
-from datasmart.accounts.permissions import (
-    Permission,
-    deny,
-    organisations_with_permission,
-    require_permission,
-)
+from datasmart.accounts.audit import record_event
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level, Unit
 
@@ -45,6 +42,13 @@ from .models import (
     Survey,
     SurveyResponse,
 )
+from .rights import (
+    is_administrator,
+    may_report_for,
+    require_administrator,
+    require_recipient,
+    require_recipient_or_administrator,
+)
 from .services import FundingError
 
 if TYPE_CHECKING:
@@ -58,13 +62,54 @@ UNIT_LEVEL: Final = {
 }
 
 
-def _manage(by: Any, request: HttpRequest | None) -> None:
-    if not isinstance(by, SystemActor):
-        require_permission(by, Permission.MANAGE_FUNDING, request=request)
+def _manage(by: Any, request: HttpRequest | None, action: str = "") -> None:
+    require_administrator(by, request=request, action=action)
 
 
 def _username(by: Any) -> str:
     return str(by.get_username()) if hasattr(by, "get_username") else ""
+
+
+#: Codes of conditions and surveys appear in page addresses, CSV file names and the API:
+#: lower-case letters, digits and hyphens, starting with a letter or digit.
+CODE_RE: Final = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+#: A due date more than this many years before the agreement's year, or after the later of
+#: the agreement's year and this year, is a typing error.
+DUE_YEARS_BEFORE: Final = 1
+DUE_YEARS_AFTER: Final = 5
+
+
+def check_code(code: str, what: str) -> str:
+    """The code stripped, or :class:`FundingError` naming the rule.
+
+    A code such as ``"Å Ä ! <b>"`` once made the follow-up page answer 500 for everyone
+    (it could not be put in a link), so codes are checked before they are stored.
+    """
+    code = (code or "").strip()
+    if not CODE_RE.match(code):
+        shown = code if len(code) <= 40 else code[:40] + "…"
+        raise FundingError(
+            f"Koden för {what} {shown!r} är ogiltig: använd 1–60 tecken a–z, 0–9 och "
+            "bindestreck (till exempel 'rapport-2020'), utan mellanslag, å, ä eller ö."
+        )
+    return code
+
+
+def check_due_date(due_date: dt.date | None, agreement: Agreement, what: str) -> None:
+    """A due date must lie near the agreement's year (``DUE_YEARS_BEFORE``/``_AFTER``,
+    counted from the later of the agreement's year and today's): a condition "due 1990" on
+    the 2020 agreement, or one due 2099, is a typing error, not a deadline."""
+    if due_date is None:
+        return
+    first = dt.date(agreement.year - DUE_YEARS_BEFORE, 1, 1)
+    latest_year = max(agreement.year, timezone.localdate().year)
+    last = dt.date(latest_year + DUE_YEARS_AFTER, 12, 31)
+    if not first <= due_date <= last:
+        raise FundingError(
+            f"Sista dag för {what} ({due_date.isoformat()}) ska ligga mellan "
+            f"{first.isoformat()} och {last.isoformat()} för {agreement.year} års "
+            "överenskommelse."
+        )
 
 
 def _unit(code: str, level: str) -> Unit:
@@ -99,8 +144,10 @@ def add_condition(
         raise FundingError(
             f"Posten {post.code} hör inte till {agreement.year} års överenskommelse."
         )
-    if not code.strip() or not text.strip():
-        raise FundingError("Ett villkor behöver kod och text.")
+    if not text.strip():
+        raise FundingError("Ett villkor behöver en text.")
+    code = check_code(code, "villkoret")
+    check_due_date(due_date, agreement, "villkoret")
     if agreement.conditions.filter(code=code).exists():
         raise FundingError(f"Villkoret {code!r} finns redan.")
     with transaction.atomic():
@@ -121,6 +168,27 @@ def add_condition(
             request=request,
         )
     return condition
+
+
+def delete_condition(condition: Condition, *, by: Any, request: HttpRequest | None = None) -> None:
+    """Remove a condition and its assessments (administrators; audited with how many
+    assessments went with it). The way out for a condition entered by mistake."""
+    _manage(by, request)
+    with transaction.atomic():
+        detail = {
+            "year": condition.agreement.year,
+            "code": condition.code,
+            "assessments": condition.fulfilments.count(),
+        }
+        record_event(
+            "funding.condition.delete",
+            actor=by,
+            target_type="funding.condition",
+            target_id=str(condition.pk),
+            detail=detail,
+            request=request,
+        )
+        condition.delete()
 
 
 def assess(
@@ -173,7 +241,8 @@ def condition_overview(agreement: Agreement) -> list[ConditionSummary]:
         expected = len(expected_units(agreement, condition.recipient_level))
         counts = dict.fromkeys(FulfilmentStatus.values, 0)
         for status in condition.fulfilments.values_list("status", flat=True):
-            counts[status] += 1
+            if status in counts:  # an unknown stored status counts as not assessed
+                counts[status] += 1
         out.append(ConditionSummary(condition, expected, counts))
     return out
 
@@ -204,6 +273,8 @@ def set_payout(
         )
     if status == PayoutStatus.PAID and date is None:
         raise FundingError("Ange utbetalningsdag.")
+    if date is not None:
+        _check_payout_date(line, status, date)
     with transaction.atomic():
         payout, created = Payout.objects.update_or_create(
             line=line,
@@ -230,6 +301,30 @@ def set_payout(
     return payout
 
 
+#: How many years after the agreement's year a payout may still be dated.
+PAYOUT_YEARS_AFTER: Final = 5
+
+
+def _check_payout_date(line: AllocationLine, status: str, date: dt.date) -> None:
+    """A payout that happened (paid, reclaimed) cannot be dated after today; any payout
+    date lies between the year before the agreement's year and ``PAYOUT_YEARS_AFTER``
+    years after it (a "paid 2099" typo would otherwise stand in the ledger)."""
+    year = line.run.agreement.year
+    today = timezone.localdate()
+    if status in (PayoutStatus.PAID, PayoutStatus.RECLAIMED) and date > today:
+        label = PayoutStatus(status).label.lower()
+        raise FundingError(
+            f"Datumet {date.isoformat()} ligger efter dagens datum ({today.isoformat()}): "
+            f"en utbetalning kan inte vara {label} i framtiden."
+        )
+    first, last = dt.date(year - 1, 1, 1), dt.date(year + PAYOUT_YEARS_AFTER, 12, 31)
+    if not first <= date <= last:
+        raise FundingError(
+            f"Datumet {date.isoformat()} ligger utanför {year} års överenskommelse "
+            f"(tillåtet {first.isoformat()}–{last.isoformat()})."
+        )
+
+
 def payout_totals(run_id: int) -> dict[str, int]:
     """Kronor per payout status for a run; lines without a payout row count as planned."""
     totals = dict.fromkeys(PayoutStatus.values, 0)
@@ -245,8 +340,12 @@ def payout_totals(run_id: int) -> dict[str, int]:
 
 
 def expected_units(agreement: Agreement, level: str) -> list[Unit]:
-    """The recipients expected to report: every unit of ``level`` that did not decline."""
-    geo_level = UNIT_LEVEL[level]
+    """The recipients expected to report: every unit of ``level`` that did not decline.
+
+    An unknown stored ``level`` expects nobody rather than failing the page."""
+    geo_level = UNIT_LEVEL.get(level)
+    if geo_level is None:
+        return []
     declined = set(
         Acceptance.objects.filter(agreement=agreement, accepted=False).values_list(
             "unit_id", flat=True
@@ -341,12 +440,6 @@ def create_survey(
     return survey
 
 
-def _may_report(by: Any, unit: Unit) -> bool:
-    if isinstance(by, SystemActor):
-        return True
-    return organisations_with_permission(by, Permission.REPORT_FUNDING).filter(unit=unit).exists()
-
-
 def _check_answers(survey: Survey, answers: Mapping[str, Any], *, complete: bool) -> dict[str, Any]:
     questions = {q["code"]: q for q in survey.questions}
     problems: list[str] = []
@@ -390,13 +483,7 @@ def save_response(
     A submitted response cannot be changed until a coordinator reopens it.
     """
     unit = _unit(unit_code, survey.respondent_level)
-    if not _may_report(by, unit):
-        deny(
-            by,
-            Permission.REPORT_FUNDING,
-            request=request,
-            detail={"survey": survey.code, "unit": unit.code},
-        )
+    require_recipient(by, unit, request=request, action=f"survey_response:{survey.code}")
     with transaction.atomic():
         response, _created = SurveyResponse.objects.select_for_update().get_or_create(
             survey=survey, unit=unit
@@ -422,6 +509,32 @@ def save_response(
             request=request,
         )
     return response
+
+
+def get_response(
+    survey: Survey, *, unit_code: str, by: Any, request: HttpRequest | None = None
+) -> SurveyResponse | None:
+    """One recipient's response (``None`` if not started), for the recipient itself or an
+    administrator; anyone else is refused (audited), whether or not a response exists."""
+    unit = _unit(unit_code, survey.respondent_level)
+    require_recipient_or_administrator(
+        by, unit, request=request, action=f"survey_response_read:{survey.code}"
+    )
+    return (
+        SurveyResponse.objects.select_related("unit", "survey")
+        .filter(survey=survey, unit=unit)
+        .first()
+    )
+
+
+def response_access(by: Any, unit: Unit) -> tuple[bool, bool]:
+    """``(may_answer, may_administer)`` for showing one recipient's answer page."""
+    return may_report_for(by, unit), is_administrator(by)
+
+
+def require_results_access(by: Any, *, request: HttpRequest | None = None) -> None:
+    """Every recipient's answers together (results, reminder list): administrators only."""
+    _manage(by, request, "survey_results")
 
 
 def reopen_response(

@@ -2,8 +2,10 @@
 list of recipients to remind (with CSV), conditions and their fulfilment, payout status.
 
 Thin views: parse the form, call :mod:`datasmart.funding.followup`, which checks the
-rights (``REPORT_FUNDING`` in the responding kommun or region, ``MANAGE_FUNDING`` for
-coordinators) and audits every change and every denial.
+rights (:mod:`datasmart.funding.rights`: ``REPORT_FUNDING`` in the responding kommun or
+region; the agreement's national administrators for everything else) and audits every
+change and every denial. A refused action raises ``PermissionDenied``, which Django turns
+into the 403 page.
 """
 
 from __future__ import annotations
@@ -21,13 +23,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from datasmart.accounts.permissions import (
-    Permission,
-    deny,
-    has_permission,
-    organisations_with_permission,
-    require_permission,
-)
+from datasmart.accounts.permissions import Permission, organisations_with_permission
 from datasmart.api.responses import csv_response
 from datasmart.geo.models import Level, Unit
 
@@ -44,6 +40,7 @@ from .models import (
     SurveyResponse,
 )
 from .reminders import REMIND_COLUMNS, remind_rows
+from .rights import is_administrator
 from .services import FundingError
 from .views import _get, _view
 
@@ -59,15 +56,8 @@ def _survey(year: int, code: str) -> Survey:
 
 
 def _manage(request: HttpRequest) -> bool:
-    return has_permission(request.user, Permission.MANAGE_FUNDING)
-
-
-def _may_report(request: HttpRequest, unit: Unit) -> bool:
-    return (
-        organisations_with_permission(request.user, Permission.REPORT_FUNDING)
-        .filter(unit=unit)
-        .exists()
-    )
+    """Whether to show the administrators' forms (the services check again on POST)."""
+    return is_administrator(request.user)
 
 
 def _parse(survey: Survey, post: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
@@ -116,16 +106,13 @@ def answer(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
     unit = Unit.objects.filter(code=unit_code).first()
     if unit is None:
         raise Http404(f"Ingen kommun eller region med koden {unit_code}.")
-    may_report = _may_report(request, unit)
-    manage = _manage(request)
-    if not may_report and not manage:
-        deny(
-            request.user,
-            Permission.REPORT_FUNDING,
-            request=request,
-            detail={"survey": survey.code, "unit": unit.code},
+    try:
+        response = followup.get_response(
+            survey, unit_code=unit.code, by=request.user, request=request
         )
-    response = SurveyResponse.objects.filter(survey=survey, unit=unit).first()
+    except FundingError as exc:
+        raise Http404(str(exc)) from exc
+    may_report, manage = followup.response_access(request.user, unit)
     stored = dict(response.answers) if response else {}
     raw = {q["code"]: _shown(stored.get(q["code"]), q["type"]) for q in survey.questions}
     errors: dict[str, str] = {}
@@ -235,7 +222,7 @@ def reporter_tasks(request: HttpRequest, surveys: list[Survey]) -> list[dict[str
 @require_GET
 def remind(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
     """Recipients that have not submitted (late first), with their users' addresses."""
-    require_permission(request.user, Permission.MANAGE_FUNDING, request=request)
+    followup.require_results_access(request.user, request=request)
     survey = _survey(year, code)
     only_late = request.GET.get("sena") == "1"
     rows = remind_rows(survey, only_late=only_late)
@@ -318,14 +305,16 @@ def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
         {
             "unit": u,
             "f": fulfilments.get(u.pk),
-            "label": labels[fulfilments[u.pk].status] if u.pk in fulfilments else "Inte bedömt",
+            "label": labels.get(fulfilments[u.pk].status, fulfilments[u.pk].status)
+            if u.pk in fulfilments
+            else "Inte bedömt",
         }
         for u in followup.expected_units(agreement, cond.recipient_level)
     ]
     context = {
         "agreement": agreement,
         "condition": cond,
-        "level_label": RecipientLevel(cond.recipient_level).label,
+        "level_label": dict(RecipientLevel.choices).get(cond.recipient_level, cond.recipient_level),
         "rows": rows,
         "statuses": FulfilmentStatus.choices,
         "can_manage": _manage(request),
@@ -437,7 +426,7 @@ def results(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
     (``format=csv``) or of every submitted response (``format=svar``). Coordinators only."""
     from .survey_results import RESULT_COLUMNS, aggregate, answers_table
 
-    require_permission(request.user, Permission.MANAGE_FUNDING, request=request)
+    followup.require_results_access(request.user, request=request)
     survey = _survey(year, code)
     fmt = request.GET.get("format", "")
     if fmt == "svar":

@@ -1,7 +1,9 @@
 """Business actions for agreement funding: import, acceptance, allocation runs, scenarios.
 
 Writes are keyword-only functions taking the acting user as ``by=`` (``SYSTEM`` for the CLI
-and the loader). They check ``MANAGE_FUNDING`` first (a denial is audited), then write the
+and the loader). They check first that ``by`` administers agreements
+(:func:`datasmart.funding.rights.require_administrator`: ``MANAGE_FUNDING`` in a national
+organisation; a denial is audited and raises ``PermissionDenied``), then write the
 change and its audit event in one ``transaction.atomic`` block. Bad input raises
 :class:`FundingError` (a ``ValueError``) or :class:`~datasmart.funding.loaders.AgreementFileError`
 with a Swedish message naming the post and field; nothing is saved then.
@@ -31,7 +33,6 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
-from datasmart.accounts.permissions import Permission, require_permission
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level, Unit
 
@@ -56,6 +57,7 @@ from .models import (
     Post,
     RecipientLevel,
 )
+from .rights import require_administrator
 from .texts import age_band, explain_key
 
 if TYPE_CHECKING:
@@ -114,8 +116,8 @@ def _is_system(by: Any) -> bool:
 
 
 def _require_manage(by: Any, request: HttpRequest | None = None) -> None:
-    if not _is_system(by):
-        require_permission(by, Permission.MANAGE_FUNDING, request=request)
+    """Only the agreement's administrators write (see :mod:`datasmart.funding.rights`)."""
+    require_administrator(by, request=request)
 
 
 def get_agreement(year: int | str) -> Agreement:

@@ -1,9 +1,11 @@
 """Pages for agreement funding (Swedish): the agreements, one agreement with its posts,
 keys, map and table per recipient, a scenario comparison, annex downloads and saved runs.
 
-Views are thin: they read parameters, check ``VIEW_FUNDING`` (``MANAGE_FUNDING`` to save a
-run), call :mod:`datasmart.funding.services` and render. Every figure comes from the same
-:class:`~datasmart.funding.services.Allocation` as the API and the annex.
+Views are thin: they read parameters, check ``VIEW_FUNDING``, call
+:mod:`datasmart.funding.services` (which checks that a writer administers the agreement,
+:mod:`datasmart.funding.rights`) and render; a ``PermissionDenied`` becomes the 403 page.
+Every figure comes from the same :class:`~datasmart.funding.services.Allocation` as the API
+and the annex.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from datasmart.accounts.permissions import Permission, has_permission, require_permission
+from datasmart.accounts.permissions import Permission, require_permission
 from datasmart.api.responses import csv_response
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level, Unit
@@ -28,6 +30,7 @@ from . import services
 from .charts import AreaValue, amount_map_figure
 from .exports import ANNEX_CSV_COLUMNS, annex_filename, annex_workbook
 from .models import AcceptancePolicy, Agreement, AgreementStatus, RecipientLevel
+from .rights import is_administrator
 from .texts import kronor
 
 LEVELS = {"region": "Regioner och län", "kommun": "Kommuner"}
@@ -49,6 +52,16 @@ def _view(request: HttpRequest) -> None:
 
 def _unit_url(code: str) -> str:
     return reverse("web:unit", args=[code])
+
+
+def link(name: str, *args: Any) -> str:
+    """``reverse(name, args)``, or "" when a stored value cannot be put in an address (a
+    code with "/" from before codes were checked): the page then shows the item without a
+    link instead of answering 500 for everyone."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 def _map_urls(level: str) -> tuple[str, str]:
@@ -246,7 +259,7 @@ def agreement_detail(request: HttpRequest, year: int) -> HttpResponse:
         "figure": figure,
         "sort": {k: sort_link(k) for k in SORTS},
         "runs": list(agreement.runs.all()[:10]),
-        "can_manage": has_permission(request.user, Permission.MANAGE_FUNDING),
+        "can_manage": is_administrator(request.user),
         "has_population_keys": any(
             e["key_type"] in ("population_share", "fixed_plus_population") for e in explanations
         ),
@@ -420,6 +433,8 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
                 "submitted": c.count("submitted"),
                 "draft": c.count("draft"),
                 "missing": c.count("missing"),
+                "remind_url": link("funding:remind", year, s.code),
+                "results_url": link("funding:results", year, s.code),
             }
         )
     code = request.GET.get("enkat", "")
@@ -432,25 +447,26 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
         rows = [
             {
                 "row": r,
-                "label": STATUS_LABELS[r.status],
+                "label": STATUS_LABELS.get(r.status, r.status),
                 "url": _unit_url(r.unit_code),
-                "answer_url": reverse(
-                    "funding:answer", args=[year, selected["survey"].code, r.unit_code]
-                ),
+                "answer_url": link("funding:answer", year, selected["survey"].code, r.unit_code),
             }
             for r in selected["c"].rows
             if r.late or not only_late
         ]
     from .followup_views import reporter_tasks
 
-    can_manage = has_permission(request.user, Permission.MANAGE_FUNDING)
+    can_manage = is_administrator(request.user)
     context = {
         "agreement": agreement,
         "surveys": surveys,
         "selected": selected,
         "rows": rows,
         "only_late": only_late,
-        "conditions": condition_overview(agreement),
+        "conditions": [
+            (c, link("funding:condition", year, c.condition.code))
+            for c in condition_overview(agreement)
+        ],
         "tasks": reporter_tasks(request, [s["survey"] for s in surveys]),
         "can_manage": can_manage,
         "levels": [
