@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from datasmart.indicators import charts
-from datasmart.stats import funnel_limits
+from datasmart.stats import funnel_control_limits, funnel_limits
 
 
 def _row(code: str, **kw: object) -> dict[str, object]:
@@ -96,8 +96,11 @@ def test_funnel_lines_proportion_match_stats() -> None:
     )
     assert lines.baseline == pytest.approx(20.0)
     xs, ys = lines.upper_95
-    ref = funnel_limits([200], [1000], statistic="proportion", multiplier=100, axis=xs)
+    ref = funnel_control_limits(xs, 0.2, statistic="proportion", multiplier=100)
     np.testing.assert_allclose(ys, ref.upper_2s)
+    # exact binomial limits approach PHE's normal/Wilson limits as n grows
+    phe = funnel_limits([200], [1000], statistic="proportion", multiplier=100, axis=xs)
+    assert ys[-1] == pytest.approx(phe.upper_2s[-1], abs=0.05)  # n = 5750
     # limits narrow with the denominator; 99.8 % outside 95 %
     assert ys[0] > ys[-1]
     assert lines.upper_998[1][0] > lines.upper_95[1][0]

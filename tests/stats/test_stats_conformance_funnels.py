@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from stats_support import assert_close
 
-from datasmart.stats import funnel_limits, funnel_points, funnel_significance
+from datasmart.stats import (
+    funnel_control_limits,
+    funnel_limits,
+    funnel_points,
+    funnel_significance,
+)
 
 LIMITS = ["lower_2s", "upper_2s", "lower_3s", "upper_3s"]
 
@@ -164,6 +169,20 @@ def test_rate_limits(phe, name, method, rtol, atol):
     assert_close(np.full(100, f.baseline), e.num("baseline"), rtol=1e-9)
     assert {f.statistic} == set(e.text("statistic")) == {statistic}
     assert {f.method} == set(e.text("method"))
+
+
+@pytest.mark.parametrize("name", ["dsr", "crude_lt10", "crude_zero"])
+def test_rate_limit_points_lie_on_the_drawn_control_limits(phe, name):
+    """PHE's limit points (population, rate) lie on ``funnel_control_limits`` taken at
+    that population: the curve the chart draws and the zones are read from."""
+    e = phe(f"funnel_rate_limits_{name}_expected.csv")
+    target = e.num("baseline")[0] / 1e5
+    for name_ in LIMITS:
+        population = e.num(f"{name_}_population_1_year") * 3  # years_of_data = 3
+        f = funnel_control_limits(population, target, statistic="rate", multiplier=1e5)
+        # the peer's bisection is accurate to ~5e-5 relative (README 4.8)
+        assert_close(getattr(f, name_), e.num(f"{name_}_limit"), rtol=1e-4, label=name_)
+        assert_close(getattr(f, f"{name_}_count"), e.num("Events"), rtol=1e-4, label=name_)
 
 
 # --- errors (README 4.8 "Errors (peer)") ---------------------------------------------------

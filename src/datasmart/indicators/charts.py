@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from datasmart.indicators import rounding
 from datasmart.indicators.periods import format_period, is_month
-from datasmart.stats import funnel_limits
+from datasmart.stats import funnel_control_limits
 from datasmart.web.charts import (
     FONT,
     SWEDEN_CENTRE,
@@ -364,59 +364,40 @@ def funnel_lines(
     x_min: float,
     x_max: float,
     points: int = 100,
+    at: Sequence[float] = (),
 ) -> FunnelLines:
-    """95 % and 99.8 % limits around the national value with
-    :func:`datasmart.stats.funnel_limits`, given the nation's own numerator and
-    denominator (so the funnel's centre is exactly the national value).
+    """95 % and 99.8 % limits around the national value, drawn with
+    :func:`datasmart.stats.funnel_control_limits` (x = denominator for proportions,
+    population for rates) — the function whose tails also give the units' funnel
+    zones, so every point's colour matches the lines around it.
 
-    Proportions: limits at denominators ``x_min``…``x_max``. Rates: limits are computed
-    along observed events and plotted at the population where those events sit on the
-    limit (``*_denominator`` of :class:`~datasmart.stats.FunnelLimits`)."""
+    The lines run over ``points`` sizes from below ``x_min`` to above ``x_max``
+    plus every size in ``at`` (the plotted units' own denominators), so the drawn
+    curve has a vertex exactly under each unit."""
     if kind not in {"proportion", "rate"}:
         raise ValueError("funnels are drawn for proportions and rates")
     if national_denominator <= 0 or x_max <= 0:
         raise ValueError("a funnel needs positive denominators")
+    target = national_numerator / national_denominator
+    if kind == "rate" and target <= 0:
+        raise ValueError("a rate funnel needs national events")
     lo = max(x_min * 0.8, 1.0)
     hi = max(x_max * 1.15, lo * 2)
-    if kind == "proportion":
-        axis = np.geomspace(lo, hi, points)
-        f = funnel_limits(
-            [national_numerator],
-            [national_denominator],
-            statistic="proportion",
-            multiplier=multiplier,
-            axis=axis,
-        )
-        assert f.baseline is not None
-        return FunnelLines(
-            _line(f.axis, f.lower_2s, lo, hi),
-            _line(f.axis, f.upper_2s, lo, hi),
-            _line(f.axis, f.lower_3s, lo, hi),
-            _line(f.axis, f.upper_3s, lo, hi),
-            float(f.baseline),
-        )
-    rate = national_numerator / national_denominator
-    if rate <= 0:
-        raise ValueError("a rate funnel needs national events")
-    # events from well below the smallest unit's expected count to above the largest's,
-    # so that every limit line spans the whole population range after conversion
-    axis = np.geomspace(max(lo * rate * 0.2, 0.5), hi * rate * 1.5, points * 2)
-    f = funnel_limits(
-        [national_numerator],
-        [national_denominator],
-        statistic="rate",
+    own = [float(x) for x in at if math.isfinite(float(x)) and float(x) > 0]
+    sizes = np.unique(np.concatenate([np.geomspace(lo, hi, points), np.asarray(own, float)]))
+    lo, hi = float(sizes[0]), float(sizes[-1])
+    f = funnel_control_limits(
+        sizes,
+        target,
+        statistic="rate" if kind == "rate" else "proportion",
         multiplier=multiplier,
-        axis=axis,
     )
-    assert f.baseline is not None
-    assert f.lower_2s_denominator is not None and f.upper_2s_denominator is not None
-    assert f.lower_3s_denominator is not None and f.upper_3s_denominator is not None
     return FunnelLines(
-        _line(f.lower_2s_denominator, f.lower_2s, lo, hi),
-        _line(f.upper_2s_denominator, f.upper_2s, lo, hi),
-        _line(f.lower_3s_denominator, f.lower_3s, lo, hi),
-        _line(f.upper_3s_denominator, f.upper_3s, lo, hi),
-        float(f.baseline),
+        _line(f.size, f.lower_2s, lo, hi),
+        _line(f.size, f.upper_2s, lo, hi),
+        _line(f.size, f.lower_3s, lo, hi),
+        _line(f.size, f.upper_3s, lo, hi),
+        float(target * multiplier),
     )
 
 

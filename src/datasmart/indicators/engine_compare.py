@@ -16,7 +16,7 @@ from scipy import special
 from datasmart.stats import (
     compare,
     dsr,
-    funnel_limits,
+    funnel_zones,
     poisson_limits,
     proportion_ci,
     quantile_groups,
@@ -245,47 +245,39 @@ def _vs_previous(frame: pl.DataFrame, spec: IndicatorSpec) -> npt.NDArray[np.str
 
 
 def _funnel_zones(frame: pl.DataFrame, spec: IndicatorSpec) -> list[str | None]:
-    """Position against the funnel around the national value (stats.funnel_limits)."""
+    """Position against the funnel around the national value (``stats.funnel_zones``).
+
+    Each unit is classified at its own denominator (proportions) or population
+    (rates) from its exact binomial / Poisson tail probabilities under the national
+    average: the same tails that ``charts.funnel_lines`` inverts to draw the limits
+    (``stats.funnel_control_limits``), so a point's zone and the lines around it
+    agree (Spiegelhalter 2005; PHE Technical Guide "Funnel plots").
+    """
     zones: npt.NDArray[np.object_] = np.full(frame.height, None, dtype=object)
     if spec.type not in FUNNEL_TYPES:
         return zones.tolist()
     value = _np(frame, "value")
+    num = _np(frame, "numerator")
     den = _np(frame, "denominator")
     nat_x, nat_n = _np(frame, "nat_numerator"), _np(frame, "nat_denominator")
     eligible = (
         (frame["level"] != "nation").to_numpy()
         & ~np.isnan(value)
+        & (num >= 0)
         & (den > 0)
         & (nat_n > 0)
         & (nat_x >= 0)
     )
     if spec.type == "rate":
         eligible &= nat_x > 0  # a funnel around a rate of zero has no width
-    cell = frame["cell_id"].to_numpy()
+    else:
+        eligible &= (nat_x <= nat_n) & (num <= den)
     idx = np.flatnonzero(eligible)
-    if idx.size == 0:
-        return zones.tolist()
-    order = idx[np.argsort(cell[idx], kind="stable")]
-    starts = np.flatnonzero(np.r_[True, cell[order][1:] != cell[order][:-1]])
-    ends = np.r_[starts[1:], order.size]
-    for a, b in zip(starts, ends, strict=True):  # one call per cell (period × breakdown)
-        rows = order[a:b]
-        x, n = nat_x[rows[0]], nat_n[rows[0]]
-        if spec.type == "proportion":
-            lim = funnel_limits(
-                [x], [n], statistic="proportion", multiplier=spec.multiplier, axis=den[rows]
-            )
-        else:
-            lim = funnel_limits(
-                [x], [n], statistic="rate", multiplier=spec.multiplier,
-                axis=den[rows] * (x / n),  # expected events at the national rate
-            )  # fmt: skip
-        v = value[rows]
-        zones[rows] = np.select(
-            [v > lim.upper_3s, v > lim.upper_2s, v < lim.lower_3s, v < lim.lower_2s],
-            ["above_998", "above_95", "below_998", "below_95"],
-            default="within",
-        )
+    if idx.size:
+        statistic: Literal["proportion", "rate"] = "rate" if spec.type == "rate" else "proportion"
+        zones[idx] = funnel_zones(
+            num[idx], den[idx], nat_x[idx] / nat_n[idx], statistic=statistic
+        ).tolist()
     return zones.tolist()
 
 

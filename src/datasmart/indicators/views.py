@@ -278,6 +278,7 @@ def _funnel(
         multiplier=ind.multiplier,
         x_min=min(dens),
         x_max=max(dens),
+        at=dens,
     )
     figure = charts.funnel_figure(
         rows,

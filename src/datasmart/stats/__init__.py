@@ -9,11 +9,16 @@ described in ``docs/methods/statistics.md``.
 from datasmart.stats.comparison import POLARITIES, compare
 from datasmart.stats.funnels import (
     FUNNEL_LEVELS,
+    ZONES,
+    ControlLimits,
     FunnelLimits,
     funnel_axis,
+    funnel_control_limits,
     funnel_limits,
     funnel_points,
     funnel_significance,
+    funnel_tail_probabilities,
+    funnel_zones,
 )
 from datasmart.stats.inequality import SIIResult, sii
 from datasmart.stats.life_expectancy import LE_START_AGES, LifeExpectancyResult, life_expectancy
@@ -38,6 +43,8 @@ __all__ = [
     "FUNNEL_LEVELS",
     "LE_START_AGES",
     "POLARITIES",
+    "ZONES",
+    "ControlLimits",
     "DSRResult",
     "FunnelLimits",
     "ISRResult",
@@ -48,9 +55,12 @@ __all__ = [
     "compare",
     "dsr",
     "funnel_axis",
+    "funnel_control_limits",
     "funnel_limits",
     "funnel_points",
     "funnel_significance",
+    "funnel_tail_probabilities",
+    "funnel_zones",
     "isr",
     "life_expectancy",
     "mean_ci",

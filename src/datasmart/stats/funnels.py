@@ -32,11 +32,16 @@ from datasmart.stats.rates import _poisson_limits
 
 __all__ = [
     "FUNNEL_LEVELS",
+    "ZONES",
+    "ControlLimits",
     "FunnelLimits",
     "funnel_axis",
+    "funnel_control_limits",
     "funnel_limits",
     "funnel_points",
     "funnel_significance",
+    "funnel_tail_probabilities",
+    "funnel_zones",
 ]
 
 Statistic = Literal["proportion", "ratio", "rate"]
@@ -601,3 +606,294 @@ def funnel_points(
         r = np.where(few, np.nan, r)
         d = np.where(few, np.nan, d)
     return r, d
+
+
+# --- control limits at a unit's own size, and zones ------------------------------------
+
+ZoneStatistic = Literal["proportion", "rate"]
+
+ZONES = ("below_998", "below_95", "within", "above_95", "above_998")
+"""Position of a unit against the funnel, from far below to far above."""
+
+
+def _size_target(
+    size: npt.ArrayLike, target: npt.ArrayLike, statistic: str
+) -> tuple[FloatArray, FloatArray]:
+    check_method(statistic, ("proportion", "rate"), "statistic")
+    n = as_array("size", size)
+    tgt = as_array("target", target)
+    check_finite("size", n)
+    check_finite("target", tgt)
+    check_positive("size", n)
+    check_nonnegative("target", tgt)
+    if statistic == "proportion" and (tgt > 1).any():
+        raise ValueError("target must be a proportion between 0 and 1")
+    n, tgt = broadcast(size=n, target=tgt)
+    return n, tgt
+
+
+def _lower_tail(count: FloatArray, n: FloatArray, tgt: FloatArray, statistic: str) -> FloatArray:
+    """P(X ≤ count), X ~ Poisson(n·target) or Binomial(n, target), continuous in
+    ``count`` through the regularised incomplete gamma / beta function."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if statistic == "rate":
+            p = special.gammaincc(np.maximum(count, 0.0) + 1.0, n * tgt)
+        else:
+            c = np.clip(count, 0.0, n)
+            p = special.betainc(np.maximum(n - c, 1e-300), c + 1.0, 1.0 - tgt)
+            p = np.where(count >= n, 1.0, p)
+    return np.asarray(np.where(count < 0, 0.0, p), dtype=np.float64)
+
+
+def _upper_tail(count: FloatArray, n: FloatArray, tgt: FloatArray, statistic: str) -> FloatArray:
+    """P(X ≥ count), continuous in ``count`` like :func:`_lower_tail`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if statistic == "rate":
+            p = special.gammainc(np.maximum(count, 1e-300), n * tgt)
+        else:
+            c = np.clip(count, 0.0, n)
+            p = special.betainc(np.maximum(c, 1e-300), n - c + 1.0, tgt)
+            p = np.where(count > n, 0.0, p)
+    return np.asarray(np.where(count <= 0, 1.0, p), dtype=np.float64)
+
+
+def funnel_tail_probabilities(
+    observed: npt.ArrayLike,
+    size: npt.ArrayLike,
+    target: npt.ArrayLike,
+    *,
+    statistic: ZoneStatistic,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Exact lower and upper tail probabilities of each unit's count under the target.
+
+    Parameters
+    ----------
+    observed : array_like
+        Observed count (numerator, events) per unit, ≥ 0.
+    size : array_like
+        The unit's own denominator (proportions) or population (rates), > 0.
+    target : array_like
+        The funnel's centre as a fraction: average proportion :math:`\bar p` or
+        rate per person :math:`\bar r` (not multiplied).
+    statistic : {"proportion", "rate"}
+
+    Returns
+    -------
+    lower, upper : ndarray
+        :math:`P(X \le O)` and :math:`P(X \ge O)`.
+
+    Notes
+    -----
+    Rates, :math:`X \sim \text{Poisson}(E)` with :math:`E = N \bar r`; proportions,
+    :math:`X \sim \text{Bin}(n, \bar p)`:
+
+    .. math::
+
+        P(X \le O) = Q(O + 1, E), \quad P(X \ge O) = P(O, E); \qquad
+        P(X \ge O) = I_{\bar p}(O, n - O + 1), \quad
+        P(X \le O) = I_{1 - \bar p}(n - O, O + 1)
+
+    with :math:`P, Q` the regularised incomplete gamma functions and :math:`I` the
+    regularised incomplete beta function. Both are continuous in :math:`O`, which
+    defines the control limits of :func:`funnel_control_limits` as the counts where
+    a tail equals 0.025 or 0.001
+    [1]_ [2]_.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance.
+       Stat Med 2005;24:1185–1202 (exact Poisson and binomial limits).
+    .. [2] Public Health England. Technical Guide: Funnel plots for comparing
+       performance (Fingertips Public Health Technical Guidance).
+
+    Examples
+    --------
+    >>> lo, hi = funnel_tail_probabilities([115], [122_120], [4047 / 5_239_262],
+    ...                                    statistic="rate")
+    >>> round(float(hi[0]), 3)
+    0.021
+    """
+    n, tgt = _size_target(size, target, statistic)
+    o = as_array("observed", observed)
+    check_finite("observed", o)
+    check_nonnegative("observed", o)
+    o, n, tgt = (np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(o, n, tgt))
+    return _lower_tail(o, n, tgt, statistic), _upper_tail(o, n, tgt, statistic)
+
+
+class ControlLimits(NamedTuple):
+    """Funnel control limits at given sizes (see :func:`funnel_control_limits`)."""
+
+    size: FloatArray
+    """Denominator (proportions) or population (rates) the limits are taken at."""
+    lower_2s: FloatArray
+    upper_2s: FloatArray
+    lower_3s: FloatArray
+    upper_3s: FloatArray
+    lower_2s_count: FloatArray
+    """The same limits as counts (continuous): the observed count on the limit."""
+    upper_2s_count: FloatArray
+    lower_3s_count: FloatArray
+    upper_3s_count: FloatArray
+
+
+def _limit_count(
+    n: FloatArray, tgt: FloatArray, tail: float, upper: bool, statistic: str
+) -> FloatArray:
+    """The count where a tail probability equals ``tail``, by vectorised bisection on
+    the monotone continuous tails (stops at the double-precision floor).
+
+    Upper limit: P(X ≥ c) decreases in c; lower limit: P(X ≤ c) increases. Where
+    even the most extreme count stays inside (P(X ≤ 0) ≥ t, or P(X ≥ n) ≥ t for
+    proportions), the limit is that edge (0 or n)."""
+    mu = n * tgt
+    lo = np.zeros(n.shape)
+    hi = mu + 12.0 * np.sqrt(mu) + 60.0 if statistic == "rate" else n.copy()
+    edge = _upper_tail(hi, n, tgt, statistic) if upper else _lower_tail(lo, n, tgt, statistic)
+    done = edge >= tail  # the limit is the edge: nothing to search
+    lo, hi = np.where(done & upper, hi, lo), np.where(done & ~upper, lo, hi)
+    for _ in range(1100):  # bounded: ~60 halvings reach adjacent doubles
+        mid = (lo + hi) / 2.0
+        if np.all((mid == lo) | (mid == hi)):
+            break
+        if upper:
+            right = _upper_tail(mid, n, tgt, statistic) > tail
+        else:
+            right = _lower_tail(mid, n, tgt, statistic) < tail
+        lo = np.where(right, mid, lo)
+        hi = np.where(right, hi, mid)
+    out = np.where(done, lo, (lo + hi) / 2.0)
+    return np.asarray(out, dtype=np.float64)
+
+
+def funnel_control_limits(
+    size: npt.ArrayLike,
+    target: npt.ArrayLike,
+    *,
+    statistic: ZoneStatistic,
+    multiplier: float,
+) -> ControlLimits:
+    r"""Funnel control limits at each given size: the one source of drawn lines and zones.
+
+    The chart draws these limits along a grid of sizes (and at every unit's own
+    size); :func:`funnel_zones` classifies units against the same tail
+    probabilities, so a point's zone always matches the lines drawn around it.
+
+    Parameters
+    ----------
+    size : array_like
+        Denominators (proportions) or populations (rates) to take the limits at.
+    target : array_like
+        Average proportion :math:`\bar p` or rate per person :math:`\bar r`
+        (a fraction, not multiplied); scalar or one per size.
+    statistic : {"proportion", "rate"}
+    multiplier : float
+        Scale of the returned limit values (100 for percentages, 100 000 for rates).
+
+    Returns
+    -------
+    ControlLimits
+
+    Notes
+    -----
+    At size :math:`N` the limit counts :math:`U` and :math:`L` solve
+
+    .. math::
+
+        P(X \ge U) = t, \qquad P(X \le L) = t, \qquad
+        \text{limits} = \frac{U}{N} m, \ \frac{L}{N} m
+
+    for :math:`t = 0.025` (95 %) or 0.001 (99.8 %), with the continuous tails of
+    :func:`funnel_tail_probabilities`: Poisson with mean :math:`E = N\bar r` for
+    rates (PHE's exact Poisson limits, [2]_: the limit is read at the unit's own
+    expected count), binomial :math:`(N, \bar p)` for proportions (Spiegelhalter's
+    exact binomial limits, [1]_). A count is beyond a limit exactly when its tail
+    probability is below :math:`t`. For rates the curve passes through PHE's
+    plotted points of :func:`funnel_limits` (population :math:`\mu/\bar r`, limit
+    :math:`O\bar r/\mu \times m`). For large :math:`N` the binomial limits approach
+    PHE's normal/Wilson proportion limits :math:`\bar p \pm z\sqrt{\bar p(1-\bar p)/N}`.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance.
+       Stat Med 2005;24:1185–1202.
+    .. [2] Public Health England. Technical Guide: Funnel plots for comparing
+       performance (Fingertips Public Health Technical Guidance).
+
+    Examples
+    --------
+    >>> f = funnel_control_limits([122_120], 4047 / 5_239_262, statistic="rate",
+    ...                           multiplier=100_000)
+    >>> round(float(f.upper_2s_count[0]), 2), round(float(f.upper_2s[0]), 2)
+    (114.32, 93.62)
+    """
+    n, tgt = _size_target(size, target, statistic)
+    m = check_positive_scalar("multiplier", multiplier)
+    counts: dict[str, FloatArray] = {}
+    for label, conf in FUNNEL_LEVELS.items():
+        tail = (1.0 - conf) / 2.0
+        counts[f"lower_{label}"] = _limit_count(n, tgt, tail, False, statistic)
+        counts[f"upper_{label}"] = _limit_count(n, tgt, tail, True, statistic)
+    vals = {k: c / n * m for k, c in counts.items()}
+    return ControlLimits(
+        n, vals["lower_2s"], vals["upper_2s"], vals["lower_3s"], vals["upper_3s"],
+        counts["lower_2s"], counts["upper_2s"], counts["lower_3s"], counts["upper_3s"],
+    )  # fmt: skip
+
+
+def funnel_zones(
+    observed: npt.ArrayLike,
+    size: npt.ArrayLike,
+    target: npt.ArrayLike,
+    *,
+    statistic: ZoneStatistic,
+) -> npt.NDArray[np.str_]:
+    r"""Each unit's zone against the funnel of :func:`funnel_control_limits`.
+
+    Parameters
+    ----------
+    observed, size, target, statistic
+        As for :func:`funnel_tail_probabilities`.
+
+    Returns
+    -------
+    ndarray of str
+        ``"above_998"``, ``"above_95"``, ``"below_998"``, ``"below_95"`` or
+        ``"within"``.
+
+    Notes
+    -----
+    A unit with count :math:`O` at size :math:`N` lies above or below the 99.8 %
+    (:math:`t = 0.001`) or 95 % (:math:`t = 0.025`) limit when
+
+    .. math::
+
+        \text{above} \iff P(X \ge O) < t, \qquad \text{below} \iff P(X \le O) < t
+
+    with the tails of
+    :func:`funnel_tail_probabilities` at the unit's own size — the condition
+    :math:`O > U(N)` / :math:`O < L(N)` against the limits drawn at :math:`N`
+    [1]_ [2]_. Evaluating the tails directly (rather than inverting them per unit)
+    is exact and fast.
+
+    References
+    ----------
+    .. [1] Spiegelhalter DJ. Funnel plots for comparing institutional performance.
+       Stat Med 2005;24:1185–1202.
+    .. [2] Public Health England. Technical Guide: Funnel plots for comparing
+       performance (Fingertips Public Health Technical Guidance).
+
+    Examples
+    --------
+    >>> funnel_zones([115, 0], [122_120, 3_300], 4047 / 5_239_262, statistic="rate").tolist()
+    ['above_95', 'within']
+    """
+    low, high = funnel_tail_probabilities(observed, size, target, statistic=statistic)
+    t2 = (1.0 - FUNNEL_LEVELS["2s"]) / 2.0
+    t3 = (1.0 - FUNNEL_LEVELS["3s"]) / 2.0
+    zones = np.select(
+        [high < t3, high < t2, low < t3, low < t2],
+        ["above_998", "above_95", "below_998", "below_95"],
+        default="within",
+    )
+    return np.asarray(zones, dtype=np.str_)
