@@ -64,10 +64,11 @@ def running_platform(
     ready_path: str = "/static/web/site.css",
     server: Callable[[int], list[str]] = runserver,
     setup_timeout: int = 600,
+    ready_timeout: int = 60,
 ) -> Iterator[str]:
     """Run ``setup`` commands against a fresh SQLite database in ``tmp``, serve it, and
     yield the base URL; the server is stopped afterwards. A server that dies or is not up
-    within a minute fails the test with its log."""
+    within ``ready_timeout`` seconds fails the test with its log."""
     full_env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
@@ -92,7 +93,7 @@ def running_platform(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + ready_timeout
         while True:
             try:
                 with urllib.request.urlopen(url + ready_path, timeout=2):  # noqa: S310

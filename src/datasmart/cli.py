@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from enum import StrEnum
@@ -220,7 +222,6 @@ def tokens_create(
 
 
 @app.command()
-@user_errors
 def serve(
     host: Annotated[str, typer.Option(help="Adress att lyssna på")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,
@@ -228,14 +229,43 @@ def serve(
     setup: Annotated[
         bool, typer.Option(help="Skapa databasen, läs in referensdata och första admin först")
     ] = True,
+    control_socket: Annotated[
+        Path | None,
+        typer.Option(
+            help="Styrsocket för gunicornc (standard: ingen; varje server behöver en egen)"
+        ),
+    ] = None,
 ) -> None:
-    """Starta webbplatsen och API:t (gunicorn)."""
-    if setup:
-        _setup_platform()
-    from gunicorn.app.wsgiapp import run
+    """Starta webbplatsen och API:t (gunicorn).
 
+    The set-up runs in a child process (``datasmart setup``) and this process then
+    *becomes* gunicorn (``exec``), so the gunicorn master starts clean: no polars thread
+    pool (which does not survive ``fork`` — a worker would hang in the first polars call,
+    e.g. ``write_csv`` in an import) and no database connection for the workers to
+    inherit. Django is never set up in this process. gunicorn's control socket is off
+    unless a path is given: the default path is one per user, so two servers on one
+    machine would fight over it.
+    """
+    if setup:
+        done = subprocess.run(  # our own interpreter and module, fixed argv
+            [sys.executable, "-m", "datasmart.cli", "setup"], check=False
+        )
+        if done.returncode != 0:
+            raise typer.Exit(done.returncode)
+    argv = gunicorn_argv(host=host, port=port, workers=workers, control_socket=control_socket)
     console.print(f"datasmart körs på http://{host}:{port}/  (avsluta med Ctrl+C)")
-    sys.argv = [
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+
+
+def gunicorn_argv(
+    *, host: str, port: int, workers: int, control_socket: Path | None = None
+) -> list[str]:
+    """The command line ``serve`` hands over to: gunicorn under this interpreter."""
+    argv = [
+        sys.executable,
+        "-m",
         "gunicorn",
         "datasmart.config.wsgi:application",
         "--bind",
@@ -247,7 +277,26 @@ def serve(
         "--access-logfile",
         "-",
     ]
-    run()
+    if control_socket is None:
+        argv.append("--no-control-socket")
+    else:
+        argv += ["--control-socket", str(control_socket)]
+    return argv
+
+
+@app.command("setup")
+@user_errors
+def setup_command() -> None:
+    """Skapa databasen, läs in referensdata och indikatorer och skapa första admin.
+
+    Idempotent: unchanged files are not read again. ``serve`` runs it in a child process.
+    """
+    try:
+        _setup_platform()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
 
 
 def _setup_platform() -> None:
