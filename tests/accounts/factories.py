@@ -106,3 +106,12 @@ def superuser(**user: Any) -> User:
 def make_token(user: User, name: str = "testnyckel", **kwargs: Any) -> tuple[ApiToken, str]:
     """An API token through the real service: ``(token, secret)``."""
     return create_api_token(user=user, name=name, by=SYSTEM, **kwargs)
+
+
+def national_organisation(name: str = "Nationellt kansli (test)") -> Organisation:
+    """An organisation at the nation level: its analysts import for every unit and its
+    coordinators administer the funding agreements."""
+    organisation: Organisation = OrganisationFactory(
+        name=name, unit=nation_unit(), kind=OrganisationKind.NATIONAL_OFFICE
+    )
+    return organisation

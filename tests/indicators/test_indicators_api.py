@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from indicators_support import HEADER, test_indicators_fixture, write_csv  # noqa: F401
 from ninja.testing import TestClient
-from tests.accounts.factories import make_token, member
+from tests.accounts.factories import make_token, member, national_organisation
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role
@@ -28,7 +28,9 @@ ROWS = [
 
 
 def _auth(role: Role, username: str) -> dict[str, str]:
-    _token, secret = make_token(member(role, username=username))
+    """A token for a member of a national organisation (imports for every unit)."""
+    organisation = national_organisation() if role == Role.ANALYST else None
+    _token, secret = make_token(member(role, organisation, username=username))
     return {"Authorization": f"Bearer {secret}"}
 
 

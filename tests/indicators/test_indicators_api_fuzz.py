@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from tests.accounts.factories import make_token, member
+from tests.accounts.factories import make_token, member, national_organisation
 
 from datasmart.accounts.models import Role
 from datasmart.api.router import api
@@ -18,7 +18,7 @@ MOUNTED = any(
 
 @pytest.fixture
 def token(wsgi_db):  # type: ignore[no-untyped-def]
-    _token, secret = make_token(member(Role.ANALYST, username="fuzz"))
+    _token, secret = make_token(member(Role.ANALYST, national_organisation(), username="fuzz"))
     return secret
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
-from tests.accounts.factories import member, superuser
+from tests.accounts.factories import member, national_organisation, superuser
 
 from datasmart.accounts.models import AuditEvent, Role
 from datasmart.geo.validation import DataLoadError
@@ -214,7 +214,10 @@ def test_sync_needs_edit_indicators(tmp_path: Path, db: Any) -> None:
     with pytest.raises(PermissionDenied):
         sync_catalogue(_write(tmp_path), by=viewer)
     assert AuditEvent.objects.filter(action="auth.permission_denied", actor=viewer).exists()
-    analyst = member(Role.ANALYST, username="analytiker")
+    kommun_analyst = member(Role.ANALYST, username="kommunanalytiker")
+    with pytest.raises(PermissionDenied, match="hela landet"):  # the shared catalogue
+        sync_catalogue(_write(tmp_path), by=kommun_analyst)
+    analyst = member(Role.ANALYST, national_organisation(), username="analytiker")
     assert sync_catalogue(_write(tmp_path), by=analyst).created == ["cat-one", "cat-two"]
 
 

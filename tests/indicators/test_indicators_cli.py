@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from indicators_support import test_indicators_fixture, write_csv  # noqa: F401
-from tests.accounts.factories import member
+from tests.accounts.factories import member, national_organisation
 from typer.testing import CliRunner
 
 from datasmart.indicators.cli import indicators_app
@@ -48,7 +48,10 @@ def test_import_as_user_checks_rights(
         result.exit_code == 2
         and Observation.objects.filter(batch__file_name="cli.csv").count() == 0
     )
-    member("analyst", username="analytiker")
+    member("analyst", username="kommunanalytiker")  # a made-up kommun's analyst
+    other = runner.invoke(indicators_app, ["import", str(path), "--user", "kommunanalytiker"])
+    assert other.exit_code == 2 and "rad 2: Upplands Väsby (0114)" in " ".join(other.output.split())
+    member("analyst", national_organisation(), username="analytiker")
     ok = runner.invoke(indicators_app, ["import", str(path), "--user", "analytiker"])
     assert ok.exit_code == 0, ok.output
     assert ImportBatch.objects.get(file_name="cli.csv").actor_username == "analytiker"

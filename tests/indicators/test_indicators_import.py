@@ -14,7 +14,7 @@ from indicators_support import (
     write_csv,
     write_xlsx,
 )
-from tests.accounts.factories import member
+from tests.accounts.factories import member, national_organisation
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role
@@ -267,7 +267,7 @@ def test_viewer_is_denied_and_the_denial_audited(
 def test_analyst_may_import_and_is_recorded(
     tmp_path: Path, test_indicators: dict[str, Indicator]
 ) -> None:
-    analyst = member(Role.ANALYST, username="analytiker")
+    analyst = member(Role.ANALYST, national_organisation(), username="analytiker")
     result = import_observations(write_csv(tmp_path, "data.csv", GOOD_ROWS), by=analyst)
     assert result.batch.user == analyst and result.batch.actor_username == "analytiker"
     event = AuditEvent.objects.get(action="indicators.import", actor=analyst)

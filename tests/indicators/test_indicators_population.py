@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from indicators_support import make_indicator, test_indicators_fixture, write_csv  # noqa: F401
-from tests.accounts.factories import member
+from tests.accounts.factories import member, national_organisation
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import Role
@@ -107,7 +107,11 @@ def test_fill_computed_is_idempotent_and_needs_rights(db: Any) -> None:
     )
     with pytest.raises(PermissionDenied):
         fill_from_population(share, by=member(Role.VIEWER, username="lasare"))
-    first = fill_from_population(share, by=member(Role.ANALYST, username="analytiker"))
+    kommun_analyst = member(Role.ANALYST, username="kommunanalytiker")
+    with pytest.raises(PermissionDenied, match="hela landet"):  # writes every unit
+        fill_from_population(share, by=kommun_analyst)
+    national = member(Role.ANALYST, national_organisation(), username="analytiker")
+    first = fill_from_population(share, by=national)
     assert first.rows == 3 and not first.unchanged
     again = fill_from_population(share)
     assert again.unchanged and share.observations.count() == 3

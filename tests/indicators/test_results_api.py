@@ -11,7 +11,7 @@ from indicators_support import make_indicator, write_csv
 from ninja.testing import TestClient
 from openpyxl import load_workbook
 from test_results import _rows
-from tests.accounts.factories import make_token, member
+from tests.accounts.factories import make_token, member, national_organisation
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import Role
@@ -151,7 +151,9 @@ def test_profile_and_composite(computed: Indicator, headers: dict[str, str]) -> 
 def test_upload_recomputes_results(computed: Indicator) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    _token, secret = make_token(member(Role.ANALYST, username="analytiker"))
+    _token, secret = make_token(
+        member(Role.ANALYST, national_organisation(), username="analytiker")
+    )
     content = b"indicator,unit_code,period,sex,age_group,numerator,denominator,value,status\n"
     content += b"res-api,2580,2023,T,,77,200,,\n"
     res = client.post(

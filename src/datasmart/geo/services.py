@@ -189,6 +189,21 @@ def children(unit: Unit) -> list[Unit]:
     return kids
 
 
+def units_within(unit: Unit) -> QuerySet[Unit]:
+    """The unit itself and every unit below it: the area an organisation of ``unit`` is
+    responsible for (a region: its län and kommuner; a sjukvårdsregion: its regions and
+    every kommun whose sjukvårdsregion it is, also in split Halland; the nation: all)."""
+    if unit.level == Level.NATION:
+        return Unit.objects.all()
+    if unit.level == Level.SJUKVARDSREGION:
+        return Unit.objects.filter(
+            Q(pk=unit.pk) | Q(parent=unit, level=Level.REGION) | Q(sjukvardsregion=unit)
+        )
+    if unit.level == Level.REGION:
+        return Unit.objects.filter(Q(pk=unit.pk) | Q(region=unit, level=Level.KOMMUN))
+    return Unit.objects.filter(pk=unit.pk)
+
+
 def kommungrupp_of(unit: Unit, edition: str = "2017") -> ComparatorGroup | None:
     return unit.groups.filter(kind="kommungrupp", edition=edition).first()
 

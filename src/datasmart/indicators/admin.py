@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from datasmart.accounts.admin import AuditedModelAdmin
 from datasmart.accounts.permissions import Permission, has_permission
+from datasmart.indicators.rights import may_edit_catalogue
 
 from .models import ImportBatch, Indicator, Observation, Result
 
@@ -45,9 +46,8 @@ class IndicatorAdmin(AuditedModelAdmin):
         return False  # deleting would delete its observations
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_staff) and has_permission(
-            request.user, Permission.EDIT_INDICATORS
-        )
+        # the catalogue is shared by every unit: national EDIT_INDICATORS only
+        return bool(request.user.is_staff) and may_edit_catalogue(request.user)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_staff) and has_permission(

@@ -33,7 +33,7 @@ from typing import Any, Final
 from django.db import transaction
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
-from datasmart.accounts.permissions import Permission, require_permission
+from datasmart.accounts.permissions import Permission
 from datasmart.geo.services import InvalidParameter, parse_age_bands
 from datasmart.geo.validation import DataLoadError, Problem
 
@@ -346,10 +346,14 @@ def _differs(indicator: Indicator, values: Mapping[str, Any]) -> bool:
 def sync_catalogue(directory: Path | None = None, *, by: Any = SYSTEM) -> SyncReport:
     """Create or update :class:`Indicator` rows from the catalogue files (idempotent).
 
-    A user ``by`` needs ``EDIT_INDICATORS`` (a denial is audited); ``SYSTEM`` is the CLI.
+    A user ``by`` needs ``EDIT_INDICATORS`` in a national organisation: the catalogue is
+    shared by every unit (:func:`datasmart.indicators.rights.require_national`; a denial is
+    audited); ``SYSTEM`` is the CLI.
     """
     if not isinstance(by, SystemActor):
-        require_permission(by, Permission.EDIT_INDICATORS)
+        from .rights import require_national
+
+        require_national(by, Permission.EDIT_INDICATORS, what="Att ändra indikatorkatalogen")
     entries = read_catalogue(directory)
     report = SyncReport()
     with transaction.atomic():

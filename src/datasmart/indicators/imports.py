@@ -47,6 +47,7 @@ from .models import (
     ObservationStatus,
 )
 from .population import PopulationLookup, PopulationSpec
+from .rights import require_units
 from .writes import CleanRow, indicator_codes, write_batch
 
 if TYPE_CHECKING:
@@ -564,7 +565,9 @@ def import_observations(
 ) -> ImportResult:
     """Import observations from a CSV or Excel file (a path, or bytes with ``file_name``).
 
-    A user ``by`` needs ``IMPORT_DATA`` (a denial is audited and raises PermissionDenied);
+    A user ``by`` needs ``IMPORT_DATA`` (a denial is audited and raises PermissionDenied),
+    and every row must be for a unit their organisation is responsible for
+    (:func:`datasmart.indicators.rights.require_units`; the message names the refused rows);
     ``SYSTEM`` is the CLI. Raises :class:`DataLoadError` listing every problem; then
     nothing was written. One transaction: batch, observations and audit event together.
     """
@@ -580,6 +583,13 @@ def import_observations(
         data = path.read_bytes()
         name = file_name or path.name
     table = read_upload(data, name)
+    if not isinstance(by, SystemActor):
+        require_units(
+            by,
+            ((line, (raw.get("unit_code") or "").strip()) for line, raw in table.rows),
+            file=table.file,
+            request=request,
+        )
     codes_in_file = sorted({(r.get("indicator") or "").strip() for _, r in table.rows})
     if not force:
         previous = (

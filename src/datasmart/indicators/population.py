@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
-from datasmart.accounts.permissions import Permission, require_permission
+from datasmart.accounts.permissions import Permission
 from datasmart.geo.models import DataLoad, Level, PopulationCount, Unit
 from datasmart.geo.services import (
     AgeBand,
@@ -238,10 +238,14 @@ def fill_from_population(
     - Denominator only (``denominator_population``): fills the denominator, and the value,
       of every ``ok`` observation that has none, where the population exists.
 
-    A user ``by`` needs ``IMPORT_DATA`` (a denial is audited). One transaction; audited.
+    A user ``by`` needs ``IMPORT_DATA`` in a national organisation: the fill writes every
+    unit's figures (:func:`datasmart.indicators.rights.require_national`; a denial is
+    audited). One transaction; audited.
     """
     if not isinstance(by, SystemActor):
-        require_permission(by, Permission.IMPORT_DATA)
+        from .rights import require_national
+
+        require_national(by, Permission.IMPORT_DATA, what="Att fylla i från befolkningen")
     if isinstance(indicator, str):
         indicator = Indicator.objects.get(code=indicator)
     if indicator.denominator_population is None:
