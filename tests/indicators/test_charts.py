@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,7 +37,7 @@ def test_category_and_markers() -> None:
     assert charts.status_marker("suppressed") == ".."
     assert charts.status_marker("missing") == "-"
     assert charts.status_marker("not_applicable") == "."
-    assert charts.category_colour("better") == "#92D050"
+    assert charts.category_colour("better") == "#0072B2"
     assert charts.category_colour("q1") == charts.QUINTILE_COLOURS[0]
 
 
@@ -64,7 +65,7 @@ def test_map_has_one_trace_per_class_and_hides_suppressed_numbers() -> None:
     names = [t["name"] for t in fig["data"]]
     assert len(names) == 4
     colours = {t["colorscale"][0][1] for t in fig["data"]}
-    assert colours == {"#92D050", "#C00000", "#D9D9D9", "#FFFFFF"}
+    assert colours == {"#0072B2", "#D55E00", "#D9D9D9", "#FFFFFF"}
     suppressed = next(t for t in fig["data"] if t["locations"] == ["0117"])
     assert suppressed["customdata"] == [["Enhet 0117", "", ".."]]
     worse = next(t for t in fig["data"] if t["locations"] == ["0115"])
@@ -189,8 +190,116 @@ def test_spine_figure() -> None:
     assert trace["x"][1] == pytest.approx(0.2)  # lower is better: flipped
     assert trace["x"][2] == pytest.approx(0.7)  # centred on the median (5), half-width 5
     assert trace["x"][3] is None
-    assert trace["marker"]["color"][:2] == ["#92D050", "#C00000"]
+    assert trace["marker"]["color"][:2] == ["#0072B2", "#D55E00"]
+    assert trace["marker"]["symbol"][:2] == ["triangle-up", "triangle-down"]
     assert fig["layout"]["yaxis"]["ticktext"][0] == "Indikator A"
     # range and IQR boxes for three rows + the centre line
     assert len(fig["layout"]["shapes"]) == 7
     json.dumps(fig)
+
+
+# --- issue 10 §5: charts a person can read ---------------------------------------------
+
+
+def test_one_period_trend_has_one_tick_per_year_and_its_interval() -> None:
+    """A one-period trend showed the year twice on the axis (2023 at 2022.5 and 2023.5)
+    and no interval (a band needs two points): ticks sit on the periods and a single
+    interval is drawn as error bars."""
+    fig = charts.trend_figure([(2023, 58.7, 57.2, 60.1)], value_label="V")
+    (line,) = fig["data"]
+    assert line["error_y"]["array"] == [pytest.approx(1.4)]
+    assert line["error_y"]["arrayminus"] == [pytest.approx(1.5)]
+    xaxis = fig["layout"]["xaxis"]
+    assert xaxis["tickvals"] == [2023] and xaxis["ticktext"] == ["2023"]
+    assert xaxis["range"] == [2022.5, 2023.5]
+    # many years: at most 12 labels, all distinct, whole years
+    long = charts.trend_figure([(y, 1.0, 0.5, 1.5) for y in range(1968, 2016)], value_label="V")
+    ticks = long["layout"]["xaxis"]["ticktext"]
+    assert len(ticks) <= 12 and len(set(ticks)) == len(ticks)
+    assert "error_y" not in long["data"][1]  # a band, not bars, when there are two or more
+    # months: ticks are the months themselves
+    months = charts.trend_figure(
+        [(202401, 1.0, None, None), (202402, 2.0, None, None)], value_label="V"
+    )
+    assert months["layout"]["xaxis"]["ticktext"] == ["2024-01", "2024-02"]
+
+
+def test_funnel_axis_ticks_are_written_in_full_the_swedish_way() -> None:
+    """Plotly's log ticks read "5 6 7 8 9 100k 2 3": ticks are named numbers instead."""
+    ticks = charts.log_axis_ticks(2_000, 1_000_000, sep=",\u2009")
+    assert ticks["tickvals"][0] == 2000 and ticks["tickvals"][-1] == 1_000_000
+    assert "100\u2009000" in ticks["ticktext"] and "1\u2009000\u2009000" in ticks["ticktext"]
+    assert not any("k" in t or "M" in t for t in ticks["ticktext"])
+    wide = charts.log_axis_ticks(50, 2_000_000, sep=",\u2009")
+    assert wide["tickvals"] == [100, 1000, 10_000, 100_000, 1_000_000]
+    assert charts.log_axis_ticks(1000, 10_000, sep=".,")["ticktext"][-1] == "10,000"
+    lines = charts.funnel_lines(
+        "proportion",
+        national_numerator=200,
+        national_denominator=1000,
+        multiplier=100,
+        x_min=2000,
+        x_max=900_000,
+    )
+    fig = charts.funnel_figure(
+        [_row("a", value=20.0, denominator=5000.0)],
+        lines,
+        value_label="Andel",
+        denominator_label="Nämnare",
+        sep=",\u2009",
+    )
+    assert "100\u2009000" in fig["layout"]["xaxis"]["ticktext"]
+
+
+def test_colours_are_colour_blind_safe_with_a_second_cue() -> None:
+    """No red/green pair; every judged category has its own marker shape as well."""
+    judged = {k: charts.COLOURS[k] for k in ("better", "similar", "worse")}
+    assert "#92D050" not in judged.values() and "#C00000" not in judged.values()
+    assert judged == {"better": "#0072B2", "similar": "#F0E442", "worse": "#D55E00"}
+    assert charts.SYMBOLS["better"] != charts.SYMBOLS["worse"] != charts.SYMBOLS["similar"]
+    css = (Path(charts.__file__).parent / "static" / "indicators" / "indicators.css").read_text(
+        encoding="utf-8"
+    )
+    for key in ("better", "similar", "worse", "higher", "lower"):
+        assert f".swatch--{key} {{ background: {charts.COLOURS[key].lower()};" in css
+    assert ".swatch--better::after" in css and ".swatch--worse::after" in css
+
+
+def test_map_tooltip_has_unit_and_interval() -> None:
+    rows = [_row("0114", value=12.345, lower=10.04, upper=14.66)]
+    fig = charts.indicator_map_figure(
+        rows, mode="comparison", geojson_url="/g.json", value_unit="%", decimals=1
+    )
+    text = fig["data"][0]["customdata"][0][2]
+    assert text == "12,3\u00a0% (95 % KI 10,0–14,7)"
+    hidden = charts.indicator_map_figure(
+        [_row("0115", status="suppressed", value=None, lower=1.0, upper=2.0)],
+        mode="comparison",
+        geojson_url="/g.json",
+        value_unit="%",
+    )
+    assert hidden["data"][0]["customdata"][0][2] == ".."  # nothing of a hidden row
+
+
+def test_spine_labels_stay_distinct() -> None:
+    """Titles cut at 48 characters made three rows read the same."""
+    stem = "Heltidstjänster i förskola med pedagogisk högskoleexamen, "
+    titles = [
+        stem + "lägeskommun, andel (%)",
+        stem + "enskild regi, andel (%)",
+        stem + "kommunal regi, andel (%)",
+    ]
+    labels = charts.spine_labels(titles)
+    assert len(set(labels)) == 3
+    assert all(lbl.endswith("andel (%)") for lbl in labels)  # the end that differs is kept
+    very_long = (
+        "Lärare (heltidstjänster) med pedagogisk högskoleexamen i grundskola åk 1-9, "
+        "lägeskommun, andel (%)"
+    )
+    (label,) = charts.spine_labels([very_long])
+    assert label.count("<br>") == 1 and "…" in label and label.endswith("andel (%)")
+    same = charts.spine_labels(["A <b>", "A <b>"])
+    assert same == ["A &lt;b&gt; (1)", "A &lt;b&gt; (2)"]
+    assert (
+        "100\u00a0000" in charts.spine_labels(["Anmälda brott om skadegörelse per 100 000 inv."])[0]
+    )

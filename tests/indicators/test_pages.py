@@ -284,3 +284,32 @@ def test_composite_empty_message_once_per_page(client: Client, db: Any) -> None:
     level has none) the "no indicators" notice appeared twice."""
     html = client.get("/indikatorer/index/", {"level": "region"}).content.decode()
     assert html.count("Inga indikatorer med domän och riktning") == 1
+
+
+def test_census_share_has_no_funnel_and_no_zones(client: Client, tmp_path: Path, db: Any) -> None:
+    """A complete count (ci_method "none", like the population shares) has no sampling
+    variation: about 200 of 290 kommuner were flagged outside 99.8 %. No zones are
+    computed, no funnel is drawn, and the page says why."""
+    from datasmart.indicators.models import Result
+
+    ind = make_indicator(
+        "page-census",
+        levels=["kommun"],
+        breakdowns=[],
+        age_groups=[],
+        polarity="no_judgement",
+        ci_method="none",
+    )
+    import_observations(write_csv(tmp_path, "c.csv", _rows("page-census", 2022)), by=SYSTEM)
+    results.compute_indicator(ind, by=SYSTEM)
+    computed = Result.objects.filter(indicator=ind, level="kommun", status="ok")
+    assert computed.exists()
+    assert not computed.exclude(funnel_zone__isnull=True).exclude(funnel_zone="").exists()
+    html = client.get("/indikatorer/page-census/", {"period": "2022"}).content.decode()
+    assert 'id="funnel-figure"' not in html
+    assert "ingen slumpvariation" in html
+
+
+def test_sampled_proportion_still_has_a_funnel(client: Client, prop: Indicator) -> None:
+    html = client.get("/indikatorer/page-prop/", {"period": "2022"}).content.decode()
+    assert 'id="funnel-figure"' in html

@@ -1,13 +1,16 @@
 """Read-only admin for funding: every change goes through the audited services
-(:mod:`datasmart.funding.services`, the CLI or the API), never through admin forms."""
+(:mod:`datasmart.funding.services`, the CLI or the API), never through admin forms. The one
+exception, deleting a condition, also calls a service (``followup.delete_condition``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .followup import delete_condition
 from .models import (
     Acceptance,
     Agreement,
@@ -20,6 +23,7 @@ from .models import (
     Survey,
     SurveyResponse,
 )
+from .rights import is_administrator
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -89,7 +93,27 @@ class AllocationLineAdmin(ReadOnlyAdmin):
 
 @admin.register(Condition)
 class ConditionAdmin(ReadOnlyAdmin):
+    """Read-only, except that an agreement administrator may delete a condition (one
+    entered by mistake cannot otherwise be removed); the delete goes through
+    :func:`datasmart.funding.followup.delete_condition`, which checks and audits it."""
+
     list_display = ("agreement", "code", "recipient_level", "due_date")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request.user)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        """The condition's assessments go with it (the service deletes and audits them),
+        so their own read-only admin must not block the delete."""
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        delete_condition(obj, by=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for condition in queryset:
+            delete_condition(condition, by=request.user, request=request)
 
 
 @admin.register(Fulfilment)

@@ -15,27 +15,27 @@ urlpatterns = [
     path("<int:year>/korningar/", views.run_create, name="run_create"),
     path("<int:year>/rapportering/", views.reporting, name="reporting"),
     path(
-        "<int:year>/enkater/<slug:code>/paminnelser/",
+        "<int:year>/enkater/<str:code>/paminnelser/",
         followup_views.remind,
         name="remind",
     ),
     path(
-        "<int:year>/enkater/<slug:code>/resultat/",
+        "<int:year>/enkater/<str:code>/resultat/",
         followup_views.results,
         name="results",
     ),
     path(
-        "<int:year>/enkater/<slug:code>/<str:unit_code>/",
+        "<int:year>/enkater/<str:code>/<str:unit_code>/",
         followup_views.answer,
         name="answer",
     ),
     path(
-        "<int:year>/enkater/<slug:code>/<str:unit_code>/oppna/",
+        "<int:year>/enkater/<str:code>/<str:unit_code>/oppna/",
         followup_views.reopen,
         name="reopen",
     ),
     path("<int:year>/villkor/", followup_views.condition_create, name="condition_create"),
-    path("<int:year>/villkor/<slug:code>/", followup_views.condition, name="condition"),
+    path("<int:year>/villkor/<str:code>/", followup_views.condition, name="condition"),
     path("<int:year>/utbetalningar/", followup_views.payouts, name="payouts"),
     path(
         "<int:year>/utbetalningar/<int:line_id>/",

@@ -1,20 +1,28 @@
 """Plotly figures for the indicator pages: plain data in, a JSON-ready figure dict out.
 
 No database access and no request here, so every builder is unit-tested on its own
-(``tests/indicators/test_charts.py``). Colours follow Fingertips: compared with the
-nation, green is better, red worse, amber similar; without a judgement (polarity
-``no_judgement``) dark blue is higher and light blue lower. Colour is never the only
-carrier: every page shows the same comparison as text in a table.
+(``tests/indicators/test_charts.py``). Comparison colours are Fingertips' categories in
+the colour-blind-safe Okabe–Ito palette (Okabe & Ito, "Color Universal Design", 2008):
+compared with the nation, blue is better, vermillion worse, yellow similar; without a
+judgement (polarity ``no_judgement``) reddish purple is higher and light pink lower.
+Red/green (Fingertips' default) is not used: about 1 man in 12 cannot tell them apart.
+Colour is never the only carrier: markers have a shape per category
+(:data:`SYMBOLS`: ▲ better/higher, ▼ worse/lower, ● similar), swatches carry the same
+glyph (``indicators.css``), tooltips name the category, and every page shows the same
+comparison as text in a table.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from datasmart.indicators import rounding
@@ -25,20 +33,32 @@ from datasmart.web.charts import (
     SWEDEN_CENTRE,
     SWEDEN_LAT,
     SWEDEN_LON,
+    format_number,
+    nice_log_ticks,
     separators,
 )
 
-# Fingertips' comparison colours (better/similar/worse; higher/lower without judgement)
+# Fingertips' comparison categories in Okabe–Ito colours (better/similar/worse; higher/
+# lower without judgement). Keep in step with the swatches in indicators/indicators.css.
 COLOURS: dict[str, str] = {
-    "better": "#92D050",
-    "similar": "#FFC000",
-    "worse": "#C00000",
-    "higher": "#3260C4",
-    "lower": "#BED2FF",
+    "better": "#0072B2",
+    "similar": "#F0E442",
+    "worse": "#D55E00",
+    "higher": "#CC79A7",
+    "lower": "#F3D5E6",
     "not_compared": "#A6A6A6",
     "suppressed": "#D9D9D9",
     "missing": "#FFFFFF",
     "not_applicable": "#F2F2F2",
+}
+#: The second cue beside colour: a Plotly marker symbol per category (▲ ▼ ●), the same
+#: glyphs the swatches show.
+SYMBOLS: dict[str, str] = {
+    "better": "triangle-up",
+    "higher": "triangle-up",
+    "worse": "triangle-down",
+    "lower": "triangle-down",
+    "similar": "circle",
 }
 # quintile 1 (best / highest) to 5: a purple ramp as Fingertips uses for quintiles
 QUINTILE_COLOURS = ("#3F007D", "#6A51A3", "#9E9AC8", "#CBC9E2", "#F2F0F7")
@@ -133,6 +153,21 @@ def _layout(sep: str | None, **extra: Any) -> dict[str, Any]:
 
 # --- map -------------------------------------------------------------------------------
 
+
+def _map_value_text(row: dict[str, Any], decimals: int, value_unit: str) -> str:
+    """The tooltip's value line: "12,3 % (95 % KI 10,1–14,6)", or the status marker."""
+    if row.get("status") != "ok" or row.get("value") is None:
+        return status_marker(row.get("status") or "missing")
+    text = format_value(row.get("value"), decimals)
+    if value_unit:
+        text = f"{text}\u00a0{value_unit}"
+    lower, upper = row.get("lower"), row.get("upper")
+    if lower is not None and upper is not None:
+        ci = f"{format_value(lower, decimals)}–{format_value(upper, decimals)}"
+        text += " " + _("(95 %% KI %(ci)s)") % {"ci": ci}
+    return text
+
+
 CATEGORY_ORDER = (
     "better",
     "higher",
@@ -160,12 +195,16 @@ def indicator_map_figure(
     judged: bool = True,
     unit_urls: dict[str, str] | None = None,
     decimals: int = 1,
+    value_unit: str = "",
     sep: str | None = None,
     height: int = 640,
 ) -> dict[str, Any]:
     """A categorical choropleth: one trace per colour class (so the legend names the
     classes). Rows are result dicts (``unit_code``, ``unit_name``, ``status``, ``value``,
-    ``vs_nation``, ``quintile``). ``customdata[1]`` is the unit's page URL (click)."""
+    ``lower``, ``upper``, ``vs_nation``, ``quintile``). ``customdata[1]`` is the unit's
+    page URL (click). The tooltip shows the value with ``value_unit`` and, where the
+    row has one, its 95 % interval, as the table does; the category is named in it too,
+    so the map does not rely on colour alone."""
     sep = sep or separators()
     urls = unit_urls or {}
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -178,12 +217,7 @@ def indicator_map_figure(
             continue
         colour = category_colour(key)
         label = category_label(key, judged)
-        shown = [
-            format_value(r.get("value"), decimals, sep)
-            if r.get("status") == "ok" and r.get("value") is not None
-            else status_marker(r.get("status") or "missing")
-            for r in members
-        ]
+        shown = [_map_value_text(r, decimals, value_unit) for r in members]
         traces.append(
             {
                 "type": "choropleth",
@@ -469,7 +503,7 @@ def funnel_figure(
         ),
         (
             _("Utanför 99,8 %"),
-            "#C00000",
+            "#D55E00",
             "square",
             [p for p in shown if p.get("funnel_zone") in outside],
         ),
@@ -512,6 +546,8 @@ def funnel_figure(
             "title": {"text": denominator_label},
             "gridcolor": GRID,
             "fixedrange": True,
+            # Plotly's own log ticks read "5 6 7 8 9 100k 2 3 …": name every tick in full
+            **log_axis_ticks(*lines.x_range, sep=sep),
         },
         yaxis={
             "title": {"text": value_label},
@@ -521,6 +557,29 @@ def funnel_figure(
         },
     )
     return {"data": traces, "layout": layout}
+
+
+def log_axis_ticks(low: float, high: float, *, sep: str | None = None) -> dict[str, Any]:
+    """``tickvals``/``ticktext`` for a log axis from ``low`` to ``high``: powers of ten
+    (1 000, 10 000, 100 000) when the range spans three decades or more, else 1-2-5 steps
+    (2 000, 5 000, 10 000), each written in full with the language's thousands separator
+    (Swedish: "100 000", never "100k"). Empty when the range is not positive."""
+    if not (low > 0 and high > 0 and math.isfinite(low) and math.isfinite(high)):
+        return {}
+    sep = sep or separators()
+    decades = math.log10(high) - math.log10(low)
+    if decades >= 3:
+        first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+        ticks = [10**e for e in range(first, last + 1) if low <= 10**e <= high]
+    else:
+        ticks = nice_log_ticks(low, high)
+    if len(ticks) < 2:  # a narrow range: its ends, rounded to two significant figures
+        ticks = sorted({float(f"{low:.2g}"), float(f"{high:.2g}")})
+    return {
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": [format_number(t, sep) for t in ticks],
+    }
 
 
 # --- trend -----------------------------------------------------------------------------
@@ -536,10 +595,15 @@ def trend_figure(
     sep: str | None = None,
 ) -> dict[str, Any]:
     """The national value per period with its interval as a band, and optionally one
-    unit's values with error bars. Periods without a value are gaps."""
+    unit's values with error bars. Periods without a value are gaps.
+
+    A band needs two periods: with a single national interval it is drawn as error bars
+    instead (a one-period trend showed no interval at all). Ticks sit on the periods
+    themselves (:func:`period_ticks`), so a short series never repeats a year."""
     sep = sep or separators()
     # Monthly periods (YYYYMM) are drawn on a date axis, so December → January is one step.
-    monthly = any(is_month(p) for p, *_r in [*national, *(unit or [])])
+    all_periods = sorted({int(p) for p, *_r in [*national, *(unit or [])]})
+    monthly = any(is_month(p) for p in all_periods)
 
     def at(period: int) -> Any:
         return f"{format_period(period)}-01" if monthly else period
@@ -548,7 +612,7 @@ def trend_figure(
     unit = [(at(p), *rest) for p, *rest in unit] if unit else unit  # type: ignore[misc]
     traces: list[dict[str, Any]] = []
     with_ci = [(p, lo, hi) for p, v, lo, hi in national if lo is not None and hi is not None]
-    if with_ci:
+    if len(with_ci) >= 2:
         traces.append(
             {
                 "type": "scatter",
@@ -576,6 +640,8 @@ def trend_figure(
             "hovertemplate": "%{x}: %{customdata}<extra>" + _("Riket") + "</extra>",
         }
     )
+    if len(with_ci) == 1:  # no band through one point: the interval as error bars
+        traces[-1]["error_y"] = _error_bars(national, LINE_COLOUR)
     if unit:
         trace: dict[str, Any] = {
             "type": "scatter",
@@ -590,19 +656,7 @@ def trend_figure(
             "hovertemplate": f"%{{x}}: %{{customdata}}<extra>{unit_name or ''}</extra>",
         }
         if any(lo is not None for _p, _v, lo, _h in unit):
-            trace["error_y"] = {
-                "type": "data",
-                "symmetric": False,
-                "array": [
-                    (h - v) if h is not None and v is not None else None for _p, v, _lo, h in unit
-                ],
-                "arrayminus": [
-                    (v - lo) if lo is not None and v is not None else None for _p, v, lo, _h in unit
-                ],
-                "color": UNIT_COLOUR,
-                "thickness": 1,
-                "width": 3,
-            }
+            trace["error_y"] = _error_bars(unit, UNIT_COLOUR)
         traces.append(trace)
     layout = _layout(
         sep,
@@ -613,6 +667,7 @@ def trend_figure(
             "title": {"text": _("Månad") if monthly else _("År")},
             "tickformat": "%Y-%m" if monthly else "d",
             **({"type": "date", "hoverformat": "%Y-%m"} if monthly else {}),
+            **period_ticks(all_periods),
             "gridcolor": GRID,
             "fixedrange": True,
         },
@@ -624,6 +679,51 @@ def trend_figure(
         },
     )
     return {"data": traces, "layout": layout}
+
+
+def _error_bars(
+    points: Sequence[tuple[Any, float | None, float | None, float | None]], colour: str
+) -> dict[str, Any]:
+    """Plotly ``error_y`` for (x, value, lower, upper) points; None where there is none."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": [(h - v) if h is not None and v is not None else None for _p, v, _lo, h in points],
+        "arrayminus": [
+            (v - lo) if lo is not None and v is not None else None for _p, v, lo, _h in points
+        ],
+        "color": colour,
+        "thickness": 1.5,
+        "width": 6,
+    }
+
+
+def period_ticks(periods: Sequence[int], most: int = 12) -> dict[str, Any]:
+    """Axis ticks on the periods themselves (years, or months as dates), at most ``most``
+    labels, evenly stepped; plus a range padded by half a step so that one period sits in
+    the middle. Plotly's automatic ticks put one year at 2022.5 and label it "2023"
+    twice with ``tickformat="d"``."""
+    if not periods:
+        return {}
+    ps = sorted(set(periods))
+    step = max(1, math.ceil(len(ps) / most))
+    shown = ps[::step]
+    if any(is_month(p) for p in ps):
+        vals: list[Any] = [f"{format_period(p)}-01" for p in shown]
+        return {
+            "tickmode": "array",
+            "tickvals": vals,
+            "ticktext": [format_period(p) for p in shown],
+        }
+    span = ps[-1] - ps[0]
+    step_years = max(1, math.ceil((span + 1) / most))
+    years = list(range(ps[0], ps[-1] + 1, step_years))
+    return {
+        "tickmode": "array",
+        "tickvals": years,
+        "ticktext": [str(y) for y in years],
+        "range": [ps[0] - 0.5, ps[-1] + 0.5],
+    }
 
 
 # --- spine chart -----------------------------------------------------------------------
@@ -670,6 +770,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
     labels = [r.label for r in rows]
     marker_x: list[float | None] = []
     marker_colour: list[str] = []
+    marker_symbol: list[str] = []
     custom: list[list[Any]] = []
     for i, r in enumerate(rows):
         y = len(rows) - 1 - i
@@ -694,6 +795,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
         else:
             marker_x.append(None)
         marker_colour.append(category_colour(r.colour_key))
+        marker_symbol.append(SYMBOLS.get(r.colour_key, "circle"))
         custom.append([format_value(r.value, r.decimals), format_value(r.national, r.decimals)])
     shapes.append(
         {
@@ -719,7 +821,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
             "size": 13,
             "color": marker_colour,
             "line": {"color": "#1A1A1A", "width": 1},
-            "symbol": "circle",
+            "symbol": marker_symbol,
         },
         "hovertemplate": "<b>%{text}</b><br>"
         + _("Värde")
@@ -730,7 +832,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
     }
     layout = _layout(
         sep,
-        height=max(220, 34 * len(rows) + 80),
+        height=max(220, 46 * len(rows) + 80),
         margin={"l": 10, "r": 60, "t": 30, "b": 40},
         shapes=shapes,
         xaxis={
@@ -743,7 +845,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
         },
         yaxis={
             "tickvals": ys,
-            "ticktext": [_short(t) for t in labels],
+            "ticktext": spine_labels(labels),
             "automargin": True,
             "range": [-0.6, len(rows) - 0.4],
             "showgrid": False,
@@ -755,8 +857,42 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
     return {"data": [trace], "layout": layout}
 
 
-def _short(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def spine_labels(labels: Sequence[str], width: int = 44, lines: int = 2) -> list[str]:
+    """Axis labels for the spine chart: each title wrapped on up to ``lines`` lines of
+    about ``width`` characters (``<br>``); a longer title keeps its beginning and its end
+    with "…" in the middle, since titles of one family share their beginning ("Andel
+    elever i årskurs 9 som …") and differ at the end (cutting the end made three rows
+    read the same). Labels that would still read the same get their position (1, 2, …)
+    appended, so no two rows look alike. The tooltip and the table beside the chart
+    carry the full title."""
+    out = [_wrap_middle(t, width, lines) for t in labels]
+    seen: dict[str, int] = {}
+    for label in out:
+        seen[label] = seen.get(label, 0) + 1
+    count: dict[str, int] = {}
+    for i, label in enumerate(out):
+        if seen[label] > 1:
+            count[label] = count.get(label, 0) + 1
+            out[i] = f"{label} ({count[label]})"
+    return out
+
+
+def _wrap_middle(text: str, width: int, lines: int) -> str:
+    """``text`` wrapped at ``width``; past ``lines`` lines the middle becomes "…"."""
+    # "100 000" stays on one line: thousands groups are glued while wrapping (textwrap
+    # breaks at a no-break space too) and joined by a no-break space afterwards
+    words = re.sub(r"(?<=\d) (?=\d{3}\b)", "\x00", " ".join(text.split()))
+    parts = textwrap.wrap(words, width) or [""]
+    if len(parts) > lines:
+        head = parts[: lines - 1]
+        rest = words[len(" ".join(head)) :].strip()
+        room = width - 2  # "… " before the tail
+        tail = rest[-room:]
+        if len(rest) > room and " " in tail:  # start the tail at a word
+            tail = tail[tail.index(" ") + 1 :]
+        parts = [*head, "… " + tail]
+    # Plotly reads tick text as HTML-like markup: escape the title's own characters
+    return "<br>".join(escape(p).replace("\x00", "\u00a0") for p in parts)
 
 
 def _rect(a: float, b: float, y: float, half: float, colour: str) -> dict[str, Any]:

@@ -26,13 +26,30 @@ from datasmart.stats import (
 if TYPE_CHECKING:
     from datasmart.indicators.engine import IndicatorSpec
 
-__all__ = ["add_comparisons", "estimate", "method_text", "standardise"]
+__all__ = ["add_comparisons", "estimate", "funnel_applies", "method_text", "standardise"]
 
 FloatArray = npt.NDArray[np.float64]
 NOT_COMPARED = "not_compared"
 COMPARED_TYPES = ("proportion", "rate", "dsr")
 """Types compared with the nation and kommungrupp (a count is not comparable with a total)."""
 FUNNEL_TYPES = ("proportion", "rate")
+
+
+def funnel_applies(type_: str, ci_method: str) -> bool:
+    """Whether a funnel plot (and funnel zones) makes sense for an indicator.
+
+    A funnel's limits are the sampling variation expected around the national value
+    (binomial or Poisson, Spiegelhalter 2005). A complete count — a census share such as
+    "share of the population aged 0–17", whose numerator and denominator are the whole
+    registered population — has no sampling variation: the catalogue says so with
+    ``ci_method = "none"`` for a proportion or rate. Drawing limits there flags most
+    kommuner as "outside 99.8 %" (about 200 of 290 for the population shares) for
+    differences that are real, not chance. So: proportions and rates with an interval
+    method only.
+    """
+    return type_ in FUNNEL_TYPES and ci_method != "none"
+
+
 STATS_POLARITY: dict[str, Literal["high_is_good", "low_is_good"] | None] = {
     "higher_is_better": "high_is_good",
     "lower_is_better": "low_is_good",
@@ -254,7 +271,7 @@ def _funnel_zones(frame: pl.DataFrame, spec: IndicatorSpec) -> list[str | None]:
     agree (Spiegelhalter 2005; PHE Technical Guide "Funnel plots").
     """
     zones: npt.NDArray[np.object_] = np.full(frame.height, None, dtype=object)
-    if spec.type not in FUNNEL_TYPES:
+    if not funnel_applies(spec.type, spec.ci_method):
         return zones.tolist()
     value = _np(frame, "value")
     num = _np(frame, "numerator")

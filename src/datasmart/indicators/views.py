@@ -23,6 +23,7 @@ from datasmart.geo import services as geo
 from datasmart.geo.models import ComparatorGroup
 from datasmart.indicators import charts, results, rounding, services
 from datasmart.indicators.composite import composite_index
+from datasmart.indicators.engine_compare import funnel_applies
 from datasmart.indicators.models import Indicator, Result
 
 MAP_LEVELS = ("kommun", "region")
@@ -92,8 +93,16 @@ def fmt(value: float | None, decimals: int = 1) -> str:
     return rounding.format_value(value, decimals)
 
 
-def _value_label(ind: Indicator) -> str:
+def value_unit(ind: Indicator) -> str:
+    """The indicator's unit in the active language. Units are catalogue data in Swedish
+    ("per 1 000 invånare"); each one has an entry in the English catalogue
+    (``tests/web/test_translations.py`` checks that every unit used has one)."""
     unit = ind.value_unit or ("%" if ind.type == "proportion" and ind.multiplier == 100 else "")
+    return _(unit) if unit else ""
+
+
+def _value_label(ind: Indicator) -> str:
+    unit = value_unit(ind)
     return f"{_('Värde')} ({unit})" if unit else _("Värde")
 
 
@@ -255,6 +264,12 @@ def _funnel(
     """The funnel figure, or None and the reason it is not drawn."""
     if ind.type not in {"proportion", "rate"}:
         return None, _("Trattdiagram ritas bara för andelar och kvoter med täljare och nämnare.")
+    if not funnel_applies(ind.type, ind.ci_method):
+        return None, _(
+            "Inget trattdiagram: värdena är en totalräkning (hela befolkningen, inget urval), "
+            "så det finns ingen slumpvariation att pröva mot. Skillnaderna mellan enheterna "
+            "är verkliga och jämförs i tabellen."
+        )
     if (
         not nation
         or nation.get("status") != "ok"
@@ -353,6 +368,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             judged=judged,
             unit_urls=unit_urls,
             decimals=decimals,
+            value_unit=value_unit(ind),
         )
     legend: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
