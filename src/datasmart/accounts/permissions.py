@@ -142,6 +142,24 @@ def has_permission(
     return role is not None and permission in ROLE_PERMISSIONS[role]
 
 
+def has_role_permission(
+    user: Any, permission: Permission, organisation: Organisation | int
+) -> bool:
+    """Whether ``user`` holds ``permission`` in ``organisation`` *through their role there*.
+
+    Unlike :func:`has_permission`, superuser status does not count: for actions that make
+    the user responsible for something only a role can carry (starting a SIP makes the
+    organisation the plan's owner and the user its caseworker; a superuser who started
+    one could not open it, as superusers never read plans).
+    """
+    permission = Permission(permission)
+    if not _is_signed_in(user):
+        return False
+    org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
+    role = roles_by_organisation(user).get(org_id)  # type: ignore[arg-type]
+    return role is not None and permission in ROLE_PERMISSIONS[role]
+
+
 def require_permission(
     user: Any,
     permission: Permission,

@@ -40,7 +40,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datasmart.accounts.models import Organisation, organisation_name_key
-from datasmart.accounts.permissions import Permission, require_permission
 
 from .access import get_visible_sip, visible_sips
 from .access_log import log_access
@@ -48,7 +47,7 @@ from .actors import Actor, StaffActor
 from .errors import SipNotFound, SipValidationError
 from .fhir_export import plan_to_bundle
 from .fhir_import import bundle_to_plan
-from .guards import audit, aware_datetime, bounded_text, require_staff
+from .guards import audit, aware_datetime, bounded_text, require_caseworker, require_staff
 from .identity import parse_identity_number
 from .models import (
     AccessAction,
@@ -200,10 +199,10 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
     written, and written in one transaction. One ongoing plan per person and organisation,
     as for ``start_sip``.
 
-    Needs ``CREATE_SIP`` (caseworker) in the actor's organisation.
+    Needs the caseworker role in the actor's organisation (as ``start_sip``).
     """
     staff: StaffActor = require_staff(actor, None, "fhir_import")
-    require_permission(staff.user, Permission.CREATE_SIP, staff.organisation)
+    require_caseworker(staff, "fhir_import")
     snapshot = bundle_to_plan(bundle)
 
     orgs = {ref.id: _match_organisation(ref) for ref in snapshot.organisations}

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from datasmart.accounts.audit import SYSTEM, record_event, record_event_autonomous
 from datasmart.accounts.models import Organisation
+from datasmart.accounts.permissions import Permission, has_permission, has_role_permission
 
 from .access import valid_link, visible_sips
 from .actors import Actor, PersonActor, StaffActor, actor_user
@@ -37,7 +38,9 @@ __all__ = [
     "bounded_text",
     "bump",
     "forbid",
+    "may_start",
     "require_active",
+    "require_caseworker",
     "require_owner",
     "require_person",
     "require_staff",
@@ -46,6 +49,46 @@ __all__ = [
 
 
 # --- who may -------------------------------------------------------------------------------
+
+
+def may_start(staff: StaffActor) -> bool:
+    """Whether :func:`require_caseworker` lets ``staff`` start a plan (for showing links)."""
+    return has_role_permission(
+        staff.user, Permission.CREATE_SIP, staff.organisation
+    ) and has_permission(staff.user, Permission.READ_SIP_PLANS, staff.organisation)
+
+
+def require_caseworker(staff: StaffActor, what: str) -> None:
+    """Starting (or importing) a plan needs the caseworker role in the acting organisation,
+    held by a user who can then open the plan.
+
+    The organisation becomes the plan's owner and the user its caseworker, so the right
+    must come from a role there (``CREATE_SIP``), not from superuser status, and the user
+    must be able to read plans (``READ_SIP_PLANS``, never held by a superuser): a superuser
+    who started a plan could not open it, leaving an orphan holding a personnummer.
+    Refused with a Swedish message saying what is needed; audited.
+    """
+    user, organisation = staff.user, staff.organisation
+    if may_start(staff):
+        return
+    record_event_autonomous(
+        "auth.permission_denied",
+        actor=user,
+        organisation=organisation,
+        target=organisation,
+        detail={"area": "sip", "action": what, "permission": str(Permission.CREATE_SIP)},
+    )
+    if getattr(user, "is_superuser", False):
+        message = _(
+            "Ett superanvändarkonto läser aldrig planer och kan därför inte starta en SIP. "
+            "Använd ett personligt konto med rollen handläggare i %(organisation)s."
+        )
+    else:
+        message = _(
+            "Att starta en SIP kräver rollen handläggare i organisationen du arbetar för "
+            "(%(organisation)s). Be organisationens administratör om rollen."
+        )
+    raise PermissionDenied(message % {"organisation": organisation.name})
 
 
 def forbid(actor: Actor, sip: Sip | None, what: str) -> NoReturn:

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datasmart.accounts.models import Organisation
-from datasmart.accounts.permissions import Permission, require_permission
 from datasmart.geo.models import Level, Unit
 
 from .access import get_visible_sip, visible_sips
@@ -31,6 +30,7 @@ from .guards import (
     bounded_text,
     bump,
     require_active,
+    require_caseworker,
     require_owner,
     require_person,
     require_staff,
@@ -115,13 +115,14 @@ def start_sip(
 ) -> Sip:
     """Start a plan for the person with identity number ``person_id``.
 
-    Needs ``CREATE_SIP`` (caseworker) in the actor's organisation, which becomes the
-    owner. ``id_kind`` forces the kind of number (see
+    Needs the caseworker role (``CREATE_SIP`` through a role, not superuser status:
+    :func:`~datasmart.sip.guards.require_caseworker`) in the actor's organisation, which
+    becomes the owner. ``id_kind`` forces the kind of number (see
     :func:`datasmart.sip.identity.parse_identity_number`); by default it is detected.
     One ongoing plan per person and owner organisation.
     """
     staff = require_staff(actor, None, "start")
-    require_permission(staff.user, Permission.CREATE_SIP, staff.organisation)
+    require_caseworker(staff, "start")
     number = parse_identity_number(person_id, kind=id_kind)
     display_name = bounded_text(display_name, "display_name", max_length=200, required=True)
     need = bounded_text(need, "need", max_length=MAX_NEED, required=True)

@@ -18,6 +18,7 @@ from typing import Any, Concatenate, ParamSpec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -27,13 +28,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from datasmart.accounts.permissions import Permission, deny, has_permission
+from datasmart.accounts.permissions import Permission, deny
 
 from . import services
 from .access import is_owner
 from .actors import StaffActor
 from .errors import SipNotFound, SipValidationError
 from .forms import StartForm, add_service_error
+from .guards import may_start, require_caseworker
 from .models import ParticipantKind, ParticipantStatus, SipStatus
 from .page_support import (
     SESSION_ORGANISATION,
@@ -106,7 +108,7 @@ def sip_list(request: HttpRequest, actor: StaffActor) -> HttpResponse:
             "rows": rows,
             "status": key,
             "filters": filters,
-            "can_start": has_permission(request.user, Permission.CREATE_SIP, actor.organisation),
+            "can_start": may_start(actor),
             **_organisation_switch(request, actor),
         },
     )
@@ -130,11 +132,28 @@ def choose_organisation(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, actor: StaffActor) -> HttpResponse:
-    """ "Starta SIP": the person's number, name, the detected need and child yes/no."""
-    if not has_permission(request.user, Permission.CREATE_SIP, actor.organisation):
-        deny(request.user, Permission.CREATE_SIP, actor.organisation, request=request)
+    """ "Starta SIP": the person's number, name, the detected need and child yes/no.
+
+    Only a caseworker (by role, not as a superuser) starts a plan; anyone else gets this
+    page with the requirement explained instead of the form (403, audited by the service).
+    """
     form = StartForm(request.POST if request.method == "POST" else None)
     status = 200
+    if not may_start(actor):
+        try:
+            require_caseworker(actor, "start")
+        except PermissionDenied as exc:
+            return render(
+                request,
+                "sip/start.html",
+                {
+                    "form": None,
+                    "refused": str(exc),
+                    "errors": [],
+                    **_organisation_switch(request, actor),
+                },
+                status=403,
+            )
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
