@@ -323,3 +323,15 @@ def test_signed_in_nav_has_token_link(client: Client, django_user_model) -> None
     client.force_login(user)
     html = client.get("/").content.decode()
     assert "/konto/api-nycklar/" in html and "/konto/granskningslogg/" not in html
+
+
+def test_a_very_long_search_is_cut_with_a_message(client: Client) -> None:
+    """A 5 000-character search once ended in a raw "URI Too Long" (gunicorn's request-line
+    limit): the fields have a maxlength and the page cuts a longer query and says so."""
+    page = client.get(reverse("web:search"))
+    assert 'maxlength="100"' in page.content.decode()
+    response = client.get(reverse("web:search"), {"q": "Malmö" + "x" * 4995})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sökningen var 5000 tecken lång" in html
+    assert 'value="Malmö' + "x" * 95 + '"' in html

@@ -326,18 +326,33 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
 # --- search ----------------------------------------------------------------------------
 
 SEARCH_LIMIT = 50
+#: Longest search text used (the longest unit name is about 30 characters); the search
+#: fields have the same ``maxlength``.
+SEARCH_MAX_LENGTH = 100
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    """Units by name or code. No unit name is near :data:`SEARCH_MAX_LENGTH` characters, so
+    a longer query (a pasted paragraph, once 5 000 characters) is cut there and the page
+    says so, instead of searching for it or failing."""
+    raw = request.GET.get("q", "").strip()
+    query = raw[:SEARCH_MAX_LENGTH]
+    too_long = len(raw) if len(raw) > SEARCH_MAX_LENGTH else 0
     found = services.search_units(query, limit=SEARCH_LIMIT) if query else []
     groups = []
     for lv in LEVEL_ORDER:
         units = [u for u in found if u.level == lv]
         if units:
             groups.append({"level": lv.value, "label": LEVEL_PLURALS[lv], "units": units})
-    context = {"q": query, "groups": groups, "count": len(found), "limit": SEARCH_LIMIT}
+    context = {
+        "q": query,
+        "groups": groups,
+        "count": len(found),
+        "limit": SEARCH_LIMIT,
+        "max_length": SEARCH_MAX_LENGTH,
+        "too_long": too_long,
+    }
     template = "web/_search_results.html" if _is_htmx(request) else "web/search.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
