@@ -72,7 +72,7 @@ def test_served_platform_imports_through_the_api(tmp_path: Path) -> None:
             **env,
         }
         made = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
-            [*CLI, "tokens", "create", "--user", "admin"],
+            [*CLI, "tokens", "create", "--user", "admin", "--scope", "write"],
             env=db_env,
             cwd=REPO,
             capture_output=True,

@@ -207,17 +207,36 @@ def users_create(
         console.print(f"Lösenord (visas bara nu): [bold]{secret}[/]", highlight=False)
 
 
+class ScopeChoice(StrEnum):
+    read = "read"
+    write = "write"
+
+
 @tokens_app.command("create")
 @user_errors
 def tokens_create(
     user: Annotated[str, typer.Option(help="Användarnamn")],
     name: Annotated[str, typer.Option(help="Vad nyckeln används till")] = "cli",
+    scope: Annotated[
+        ScopeChoice, typer.Option(help="read: bara läsa; write: även ändra (t.ex. läsa in data)")
+    ] = ScopeChoice.read,
+    days: Annotated[
+        int | None,
+        typer.Option(help="Giltig så många dagar (standard och högsta värde: se inställningarna)"),
+    ] = None,
 ) -> None:
     """Skapa en API-nyckel; den visas bara en gång."""
+    from django.utils import timezone
+
     from datasmart.accounts.services import cli_create_token
 
-    secret = cli_create_token(user, name)
-    console.print("API-nyckel (visas bara nu, spara den säkert):")
+    token, secret = cli_create_token(user, name, scope=scope.value, days=days)
+    until = timezone.localtime(token.expires_at)
+    console.print(
+        f"API-nyckel ({token.get_scope_display()}, giltig till {until:%Y-%m-%d %H:%M}; "
+        "visas bara nu, spara den säkert):",
+        highlight=False,
+    )
     sys.stdout.write(secret + "\n")
 
 

@@ -21,6 +21,7 @@ from datasmart.accounts.models import (
     Organisation,
     OrganisationKind,
     Role,
+    TokenScope,
     User,
 )
 from datasmart.accounts.services import create_api_token
@@ -104,7 +105,9 @@ def superuser(**user: Any) -> User:
 
 
 def make_token(user: User, name: str = "testnyckel", **kwargs: Any) -> tuple[ApiToken, str]:
-    """An API token through the real service: ``(token, secret)``."""
+    """An API token through the real service: ``(token, secret)``. Scope ``write`` unless
+    given (the service's default is ``read``), so API tests reach the rights checks."""
+    kwargs.setdefault("scope", TokenScope.WRITE)
     return create_api_token(user=user, name=name, by=SYSTEM, **kwargs)
 
 

@@ -251,8 +251,9 @@ def test_cli_create_user_errors_are_clear(
 
 
 def test_cli_create_token(viewer: User) -> None:
-    secret = services.cli_create_token(viewer.username, "cli-nyckel")
+    token, secret = services.cli_create_token(viewer.username, "cli-nyckel")
     assert services.authenticate_api_token(secret) == viewer
+    assert token.scope == "read"  # least privilege unless write is asked for
     with pytest.raises(NotFoundError, match="User 'ingen' not found"):
         services.cli_create_token("ingen", "x")
 

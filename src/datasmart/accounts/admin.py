@@ -159,9 +159,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "expires_at",
+        "scope",
         "revoked_at",
     ]
-    list_filter = ["revoked_at"]
+    list_filter = ["scope", "revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
     readonly_fields = [
         "user",
@@ -170,6 +171,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "created_at",
         "last_used_at",
         "expires_at",
+        "scope",
         "revoked_at",
     ]
     exclude = ["token_hash"]

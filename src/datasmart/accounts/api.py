@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from .api_auth import ApiTokenAuth, token_or_session
-from .models import ApiToken, Organisation, OrganisationKind
+from .models import ApiToken, Organisation, OrganisationKind, TokenScope
 from .services import (
     AccountsError,
     NotFoundError,
@@ -71,8 +71,9 @@ class TokenOut(Schema):
     prefix: str = Field(description="Nyckelns första 8 tecken, för att känna igen den")
     created_at: dt.datetime
     last_used_at: dt.datetime | None
-    expires_at: dt.datetime | None
+    expires_at: dt.datetime
     revoked_at: dt.datetime | None
+    scope: TokenScope = Field(description="read: bara läsa; write: även ändra")
     active: bool
 
 
@@ -82,7 +83,11 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
-    expires_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = Field(
+        None, description="Går ut då (högst API_TOKEN_MAX_DAYS fram); eller ange days"
+    )
+    days: int | None = Field(None, ge=1, description="Giltig så många dagar från nu")
+    scope: TokenScope = Field(TokenScope.READ, description="read (standard) eller write")
 
 
 def _organisation_dict(org: Organisation) -> dict[str, Any]:
@@ -105,8 +110,9 @@ def _token_dict(token: ApiToken) -> dict[str, Any]:
         "prefix": token.prefix,
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
-        "expires_at": token.expires_at,
+        "expires_at": token.effective_expiry(),
         "revoked_at": token.revoked_at,
+        "scope": token.scope,
         "active": token.is_usable(),
     }
 
@@ -192,6 +198,8 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
             user=request.auth,  # type: ignore[attr-defined]
             name=payload.name,
             expires_at=payload.expires_at,
+            days=payload.days,
+            scope=payload.scope,
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )

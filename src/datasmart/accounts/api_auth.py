@@ -8,9 +8,11 @@ Use ``auth=token_or_session`` on an operation (or a router) that needs a signed-
     def private(request): ...
 
 - :class:`ApiTokenAuth` reads ``Authorization: Bearer ds_…``. A header that is present
-  but wrong is refused with 401 at once (it does not fall back to the session cookie).
-  On success ``request.user`` and ``request.auth`` are the token's user. Tokens need no
-  CSRF token: browsers never attach them by themselves.
+  but wrong is refused with 401 at once (it does not fall back to the session cookie);
+  an expired token gets 401 saying so; a ``read`` token on a method that changes
+  something (POST, PUT, PATCH, DELETE) gets 403 saying so. On success ``request.user``
+  and ``request.auth`` are the token's user and ``request.api_token`` the token. Tokens
+  need no CSRF token: browsers never attach them by themselves.
 - :class:`SessionAuth` accepts a signed-in Django session and, like ninja's
   ``django_auth``, enforces CSRF on unsafe methods. Unlike ``django_auth`` it does no
   CSRF check for anonymous requests, so a bearer client without cookies gets 401, not a
@@ -29,7 +31,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from .services import authenticate_api_token
+from .models import TokenScope
+from .services import find_api_token, use_api_token
+
+#: Methods that change nothing; the only ones a ``read`` token may use.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiTokenAuth(HttpBearer):
@@ -45,11 +51,26 @@ class ApiTokenAuth(HttpBearer):
         return self.authenticate(request, token.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = authenticate_api_token(token)
-        if user is None:
+        found = find_api_token(token)
+        if found is None or found.revoked_at is not None or not found.user.is_active:
             raise AuthenticationError(401, "Ogiltig API-nyckel / Invalid API token")
-        request.user = user
-        return user
+        if found.is_expired():
+            raise AuthenticationError(
+                401,
+                "API-nyckeln har gått ut; skapa en ny / "
+                "The API token has expired; create a new one",
+            )
+        if found.scope != TokenScope.WRITE and request.method not in SAFE_METHODS:
+            raise HttpError(
+                403,
+                "API-nyckeln får bara läsa (behörighet read); ändringar kräver en nyckel med "
+                "behörighet write / The API token is read-only (scope read); changes need a "
+                "token with scope write",
+            )
+        use_api_token(found)
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
 
 
 class SessionAuth(APIKeyCookie):

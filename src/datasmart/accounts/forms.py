@@ -6,9 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .models import TokenScope
 
 
 class LoginForm(AuthenticationForm):
@@ -41,6 +44,17 @@ class TokenCreateForm(forms.Form):
         help_text=_("Till exempel vad nyckeln används till: ”R-skript för väntetider”."),
         error_messages={"required": _("Ge nyckeln ett namn.")},
     )
+    scope = forms.ChoiceField(
+        label=_("Behörighet"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        required=False,
+        help_text=_(
+            "Välj ”Läsa och ändra” bara om programmet ska läsa in eller ändra data. En nyckel "
+            "som bara får läsa nekas alla ändringar."
+        ),
+        error_messages={"invalid_choice": _("Välj vad nyckeln får göra.")},
+    )
     expires_on = forms.DateField(
         label=_("Giltig till och med (valfritt)"),
         required=False,
@@ -48,10 +62,26 @@ class TokenCreateForm(forms.Form):
         error_messages={"invalid": _("Ange ett giltigt datum (ÅÅÅÅ-MM-DD).")},
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"].help_text = _(
+            "Utan datum gäller nyckeln i %(default)d dagar; som längst %(max)d dagar."
+        ) % {"default": settings.API_TOKEN_DEFAULT_DAYS, "max": settings.API_TOKEN_MAX_DAYS}
+
+    def clean_scope(self) -> str:
+        """Not chosen: read only (least privilege)."""
+        return str(self.cleaned_data.get("scope") or TokenScope.READ)
+
     def clean_expires_on(self) -> dt.date | None:
         value: dt.date | None = self.cleaned_data.get("expires_on")
         if value is not None and value < timezone.localdate():
             raise forms.ValidationError(_("Datumet får inte ligga i det förflutna."))
+        last = timezone.localdate() + dt.timedelta(days=settings.API_TOKEN_MAX_DAYS)
+        if value is not None and value > last:
+            raise forms.ValidationError(
+                _("En nyckel kan gälla högst %(days)d dagar, alltså till och med %(last)s.")
+                % {"days": settings.API_TOKEN_MAX_DAYS, "last": last.isoformat()}
+            )
         return value
 
     def expires_at(self) -> dt.datetime | None:

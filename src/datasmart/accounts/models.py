@@ -8,9 +8,11 @@ rights and writes an :class:`AuditEvent` in the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -194,11 +196,21 @@ class Membership(models.Model):
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do. Values are the API and CLI spelling."""
+
+    READ = "read", _("Endast läsa")
+    WRITE = "write", _("Läsa och ändra")
+
+
 class ApiToken(models.Model):
     """A personal API key. Only the SHA-256 of the secret is stored, never the secret.
 
     ``prefix`` (the secret's first 8 characters) identifies the key in lists and narrows
-    the lookup; the hash is then compared in constant time.
+    the lookup; the hash is then compared in constant time. Every key expires (at most
+    ``settings.API_TOKEN_MAX_DAYS`` after it was made) and has a ``scope``: a ``read`` key
+    is refused on every request that changes something, so a key copied into a report
+    script cannot be used to overwrite data.
     """
 
     PREFIX_LENGTH: ClassVar[int] = 8
@@ -211,29 +223,43 @@ class ApiToken(models.Model):
     token_hash = models.CharField(_("SHA-256"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("skapad"), default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(_("senast använd"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("går ut"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("går ut"))
     revoked_at = models.DateTimeField(_("återkallad"), null=True, blank=True)
+    scope = models.CharField(
+        _("behörighet"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("API-nyckel")
         verbose_name_plural = _("API-nycklar")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=TokenScope.values), name="apitoken_scope_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def effective_expiry(self) -> Any:
+        """``expires_at``, cut to ``created_at`` + ``API_TOKEN_MAX_DAYS`` (so lowering the
+        setting shortens keys already made)."""
+        longest = self.created_at + dt.timedelta(days=settings.API_TOKEN_MAX_DAYS)
+        return min(self.expires_at, longest)
+
+    def is_expired(self, now: Any = None) -> bool:
+        return self.effective_expiry() <= (now or timezone.now())
+
     def is_usable(self, now: Any = None) -> bool:
         """True unless revoked or expired."""
-        now = now or timezone.now()
-        if self.revoked_at is not None:
-            return False
-        return self.expires_at is None or self.expires_at > now
+        return self.revoked_at is None and not self.is_expired(now)
 
     @property
     def status(self) -> str:
         if self.revoked_at is not None:
             return str(_("Återkallad"))
-        if self.expires_at is not None and self.expires_at <= timezone.now():
+        if self.is_expired():
             return str(_("Utgången"))
         return str(_("Aktiv"))
 

@@ -18,6 +18,7 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING, Any, Final
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,7 @@ from .models import (
     Organisation,
     OrganisationKind,
     Role,
+    TokenScope,
     User,
     organisation_name_key,
 )
@@ -63,8 +65,11 @@ __all__ = [
     "create_api_token",
     "create_organisation",
     "create_user",
+    "find_api_token",
     "list_api_tokens",
     "revoke_api_token",
+    "token_expiry",
+    "use_api_token",
 ]
 
 TOKEN_PREFIX: Final = "ds_"  # noqa: S105  (a marker, not a secret)
@@ -270,19 +275,54 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def token_expiry(expires_at: dt.datetime | None = None, *, days: int | None = None) -> dt.datetime:
+    """When a new token expires: ``expires_at``, or ``days`` from now, or the default
+    (``API_TOKEN_DEFAULT_DAYS``). Refuses the past and anything beyond
+    ``API_TOKEN_MAX_DAYS``: a key must not outlive the reason it was made for."""
+    now = timezone.now()
+    longest = int(settings.API_TOKEN_MAX_DAYS)
+    if expires_at is not None and days is not None:
+        raise AccountsError(
+            "Ange antingen utgångsdatum eller antal dagar / Give an expiry or a number of days."
+        )
+    if days is not None:
+        if not 1 <= days <= longest:
+            raise AccountsError(
+                f"En nyckel kan gälla 1–{longest} dagar / A token can be valid 1–{longest} days."
+            )
+        return now + dt.timedelta(days=days)
+    if expires_at is None:
+        return now + dt.timedelta(days=int(settings.API_TOKEN_DEFAULT_DAYS))
+    if expires_at <= now:
+        raise AccountsError(
+            "Utgångsdatumet måste ligga i framtiden / The expiry must be in the future."
+        )
+    # One day of slack: a form picks "the end of that day" for the last allowed date.
+    if expires_at > now + dt.timedelta(days=longest + 1):
+        raise AccountsError(
+            f"En nyckel kan gälla högst {longest} dagar / A token can be valid at most "
+            f"{longest} days."
+        )
+    return expires_at
+
+
 def create_api_token(
     *,
     user: User,
     name: str,
     by: Any,
     expires_at: dt.datetime | None = None,
+    days: int | None = None,
+    scope: TokenScope | str = TokenScope.READ,
     request: HttpRequest | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a personal API token and return ``(token, secret)``.
 
     The secret (``ds_`` + 43 URL-safe characters, 256 bits) is returned once and never
     stored. Users create tokens for themselves only (``MANAGE_TOKENS_OWN``); nobody can
-    mint a token that acts as someone else, except SYSTEM (the operator's CLI).
+    mint a token that acts as someone else, except SYSTEM (the operator's CLI). Every
+    token expires (:func:`token_expiry`) and is ``read`` unless ``write`` is asked for
+    (least privilege: most scripts only fetch figures).
     """
     if not _is_system(by):
         if getattr(by, "pk", None) != user.pk:
@@ -297,10 +337,12 @@ def create_api_token(
         )
     if not user.is_active:
         raise AccountsError("Användaren är inaktiv / The user is inactive.")
-    if expires_at is not None and expires_at <= timezone.now():
+    if scope not in TokenScope.values:
         raise AccountsError(
-            "Utgångsdatumet måste ligga i framtiden / The expiry must be in the future."
+            f"Okänd behörighet {scope!r}: read eller write / Unknown scope {scope!r}: "
+            "read or write."
         )
+    expires_at = token_expiry(expires_at, days=days)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -309,6 +351,7 @@ def create_api_token(
             prefix=secret[: ApiToken.PREFIX_LENGTH],
             token_hash=hash_token(secret),
             expires_at=expires_at,
+            scope=TokenScope(scope),
         )
         record_event(
             "token.create",
@@ -318,7 +361,8 @@ def create_api_token(
                 "name": token.name,
                 "prefix": token.prefix,
                 "user": user.username,
-                "expires_at": expires_at.isoformat() if expires_at else None,
+                "expires_at": expires_at.isoformat(),
+                "scope": str(token.scope),
             },
             request=request,
         )
@@ -367,15 +411,14 @@ def revoke_api_token(*, token_id: int, by: Any, request: HttpRequest | None = No
     return locked
 
 
-def authenticate_api_token(secret: str | None) -> User | None:
-    """The active user owning ``secret``, or None (unknown, revoked, expired, inactive).
+def find_api_token(secret: str | None) -> ApiToken | None:
+    """The token whose secret is ``secret`` (revoked and expired ones too), or None.
 
     Candidates are found by prefix; hashes are compared in constant time.
     """
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     digest = hash_token(secret)
-    now = timezone.now()
     candidates = ApiToken.objects.select_related("user").filter(
         prefix=secret[: ApiToken.PREFIX_LENGTH]
     )
@@ -383,11 +426,23 @@ def authenticate_api_token(secret: str | None) -> User | None:
     for token in candidates:
         if hmac.compare_digest(token.token_hash, digest):
             match = token
-    if match is None or not match.is_usable(now) or not match.user.is_active:
+    return match
+
+
+def use_api_token(token: ApiToken) -> None:
+    """Note that ``token`` was used (at most once per ``LAST_USED_RESOLUTION``)."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+def authenticate_api_token(secret: str | None) -> User | None:
+    """The active user owning ``secret``, or None (unknown, revoked, expired, inactive)."""
+    match = find_api_token(secret)
+    if match is None or not match.is_usable() or not match.user.is_active:
         return None
-    if match.last_used_at is None or now - match.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=match.pk).update(last_used_at=now)
-        match.last_used_at = now
+    use_api_token(match)
     return match.user
 
 
@@ -534,10 +589,16 @@ def cli_create_user(
     return password
 
 
-def cli_create_token(username: str, name: str) -> str:
-    """Create an API token for ``username`` from the command line; returns the secret."""
+def cli_create_token(
+    username: str,
+    name: str,
+    *,
+    scope: TokenScope | str = TokenScope.READ,
+    days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Create an API token for ``username`` from the command line; returns
+    ``(token, secret)``."""
     user = User.objects.filter(username__iexact=username.strip()).first()
     if user is None:
         raise NotFoundError(f"Användaren {username!r} finns inte / User {username!r} not found.")
-    _token, secret = create_api_token(user=user, name=name, by=SYSTEM)
-    return secret
+    return create_api_token(user=user, name=name, by=SYSTEM, scope=scope, days=days)

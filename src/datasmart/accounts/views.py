@@ -82,6 +82,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             user=request.user,  # type: ignore[arg-type]
             name=form.cleaned_data["name"],
             expires_at=form.expires_at(),
+            scope=form.cleaned_data["scope"],
             by=request.user,
             request=request,
         )

@@ -12,6 +12,15 @@ the embedded SQLite demo, in CI against PostgreSQL, and as stateless production 
   required when ``DATASMART_ENV=production``, derived from ``SECRET_KEY`` otherwise.
 - ``DATASMART_SIP_RETENTION_DAYS``: days a closed SIP is kept before erasure (default 3650).
 - ``DATASMART_SIP_FIRST_MEETING_DAYS``: target days from start to first SIP meeting (30).
+
+Production hardening (``DATASMART_ENV=production`` turns each on; every one can be set
+explicitly, see docs/deployment.md): ``DATASMART_SSL_REDIRECT``, ``DATASMART_HSTS_SECONDS``,
+``DATASMART_HSTS_INCLUDE_SUBDOMAINS``, ``DATASMART_HSTS_PRELOAD``,
+``DATASMART_PROXY_SSL_HEADER``, ``DATASMART_USE_X_FORWARDED_HOST``, ``AXES_IPWARE_*``,
+``DATASMART_SESSION_IDLE_MINUTES``, ``DATASMART_SESSION_MAX_HOURS``,
+``DATASMART_API_TOKEN_MAX_DAYS``, ``DATASMART_API_TOKEN_DEFAULT_DAYS``,
+``DATASMART_LOGIN_IP_FAILURE_LIMIT``, ``DATASMART_LINK_ATTEMPT_LIMIT``,
+``DATASMART_LINK_ATTEMPT_WINDOW_SECONDS``, ``DATASMART_SITE_URL``.
 """
 
 from __future__ import annotations
@@ -24,16 +33,20 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from datasmart.config.env import env_bool, env_int, env_list, proxy_ssl_header
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("DATASMART_VAR_DIR", REPO_DIR / "var"))
 
 DEBUG = os.environ.get("DATASMART_DEBUG", "0") == "1"
+#: ``DATASMART_ENV=production``: the secure defaults below switch on.
+PRODUCTION = os.environ.get("DATASMART_ENV", "development") == "production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     # Development and test only: a fixed key is acceptable because nothing is deployed
     # with it; production refuses to start without SECRET_KEY (see docs/deployment.md).
-    if os.environ.get("DATASMART_ENV", "development") == "production":
+    if PRODUCTION:
         raise RuntimeError("SECRET_KEY must be set when DATASMART_ENV=production")
     SECRET_KEY = "datasmart-development-key-not-for-production-" + "x" * 20
 
@@ -93,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "datasmart.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -153,13 +167,40 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
 
-# Login throttling (django-axes): lock a username+IP pair after 5 failures for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Login throttling (django-axes): lock a username+IP pair after 5 failures for 15 minutes,
+# and (datasmart.accounts.throttle.LoginThrottleHandler) an IP address after
+# DATASMART_LOGIN_IP_FAILURE_LIMIT failures over any user names, so one password tried
+# across many user names is slowed as well.
+AXES_HANDLER = "datasmart.accounts.throttle.LoginThrottleHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_IP_FAILURE_LIMIT = env_int("DATASMART_LOGIN_IP_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Behind a proxy or balancer: which header carries the client address and how many proxies
+# stand in front (django-ipware). Unset: REMOTE_ADDR, no proxies.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IPWARE_META_PRECEDENCE_ORDER", ["REMOTE_ADDR"])
+AXES_IPWARE_PROXY_ORDER = os.environ.get("AXES_IPWARE_PROXY_ORDER", "left-most")
+AXES_IPWARE_PROXY_TRUSTED_IPS = env_list("AXES_IPWARE_PROXY_TRUSTED_IPS", None)
+
+# Staff sessions end after DATASMART_SESSION_IDLE_MINUTES without a request
+# (datasmart.accounts.middleware.IdleTimeoutMiddleware) and after
+# DATASMART_SESSION_MAX_HOURS in any case.
+SESSION_IDLE_TIMEOUT = env_int("DATASMART_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_COOKIE_AGE = env_int("DATASMART_SESSION_MAX_HOURS", 12) * 3600
+
+# API tokens: at most DATASMART_API_TOKEN_MAX_DAYS long, DATASMART_API_TOKEN_DEFAULT_DAYS
+# when no expiry is given.
+API_TOKEN_MAX_DAYS = env_int("DATASMART_API_TOKEN_MAX_DAYS", 365)
+API_TOKEN_DEFAULT_DAYS = min(env_int("DATASMART_API_TOKEN_DEFAULT_DAYS", 90), API_TOKEN_MAX_DAYS)
+
+# Invitation links: an IP address with this many failed attempts within the window gets
+# 429 (and writes no more audit rows) until the window has passed.
+LINK_ATTEMPT_LIMIT = env_int("DATASMART_LINK_ATTEMPT_LIMIT", 10)
+LINK_ATTEMPT_WINDOW = env_int("DATASMART_LINK_ATTEMPT_WINDOW_SECONDS", 900)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -167,9 +208,24 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-if os.environ.get("DATASMART_ENV") == "production":
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SECURE = env_bool("DATASMART_SECURE_COOKIES", PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# TLS. In production TLS ends at the balancer, which must set X-Forwarded-Proto (and
+# overwrite one sent by the client); Django then knows the request was https, builds
+# https links and redirects plain http. DATASMART_PROXY_SSL_HEADER="off" turns that off.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(
+    os.environ.get("DATASMART_PROXY_SSL_HEADER", "X-Forwarded-Proto=https" if PRODUCTION else "")
+)
+USE_X_FORWARDED_HOST = env_bool("DATASMART_USE_X_FORWARDED_HOST", False)
+SECURE_SSL_REDIRECT = env_bool("DATASMART_SSL_REDIRECT", PRODUCTION)
+# The balancer's health check calls plain http without the proxy header.
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+SECURE_HSTS_SECONDS = env_int("DATASMART_HSTS_SECONDS", 31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DATASMART_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("DATASMART_HSTS_PRELOAD", PRODUCTION)
+#: Absolute links in mails (reminders) start with this, e.g. ``https://datasmart.example.se``.
+DATASMART_SITE_URL = os.environ.get("DATASMART_SITE_URL", "")
 
 # Content-Security-Policy: everything from our own origin; Plotly needs inline styles
 # and 'unsafe-eval' is not granted (plotly.min.js works without it for the charts we use).

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -31,6 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from datasmart.accounts.throttle import record_failure, too_many_failures
 
 from . import services
 from .access import LINK_SESSION
@@ -83,15 +86,34 @@ def person_page(
 # --- the link ------------------------------------------------------------------------------
 
 
+LINK_THROTTLE = "sip-link"
+
+
 def _link_gone(request: HttpRequest) -> HttpResponse:
+    record_failure(LINK_THROTTLE, request, window=settings.LINK_ATTEMPT_WINDOW)
     return _no_store(render(request, "sip/person/link_invalid.html", status=404))
+
+
+def _too_many_attempts(request: HttpRequest) -> HttpResponse:
+    minutes = max(1, -(-settings.LINK_ATTEMPT_WINDOW // 60))
+    response = render(
+        request, "sip/person/too_many_attempts.html", {"minutes": minutes}, status=429
+    )
+    response["Retry-After"] = str(settings.LINK_ATTEMPT_WINDOW)
+    return _no_store(response)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def redeem(request: HttpRequest, secret: str) -> HttpResponse:
     """GET: a page with a button (fetching the page does not use the link, so a mail
-    program that checks links cannot use it up). POST: open the plan."""
+    program that checks links cannot use it up). POST: open the plan.
+
+    Failed attempts are counted per client address (``accounts.throttle``); past
+    ``LINK_ATTEMPT_LIMIT`` the address gets 429 before any lookup, so a flood of guesses
+    cannot fill the audit log."""
+    if too_many_failures(LINK_THROTTLE, request, limit=settings.LINK_ATTEMPT_LIMIT):
+        return _too_many_attempts(request)
     if request.method == "GET":
         if not link_is_open(secret):
             return _link_gone(request)
