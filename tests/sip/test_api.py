@@ -100,7 +100,12 @@ def endpoints(world: SipWorld) -> list[tuple[str, str, dict[str, Any] | None]]:
         (
             "post",
             f"{API}/sips/{sid}/consents",
-            {"expected_version": version, "given_by": "person", "organisation_ids": [world.bup.pk]},
+            {
+                "expected_version": version,
+                "given_by": "guardian",
+                "guardian_name": "Per",
+                "organisation_ids": [world.bup.pk],
+            },
         ),
         ("post", f"{API}/sips/{sid}/consents/withdraw", {}),
         (
@@ -285,7 +290,8 @@ def test_participating_organisation_needs_an_active_consent(db: None) -> None:
         f"{url}/consents",
         {
             "expected_version": world.version,
-            "given_by": "person",
+            "given_by": "guardian",
+            "guardian_name": "Per Exempel",
             "organisation_ids": [world.bup.pk],
         },
     )
@@ -314,7 +320,8 @@ def test_participating_organisation_may_not_do_owner_things(world: SipWorld, bup
             f"{API}/sips/{sid}/consents",
             {
                 "expected_version": world.version,
-                "given_by": "person",
+                "given_by": "guardian",
+                "guardian_name": "Per Exempel",
                 "organisation_ids": [world.bup.pk],
             },
         ),
@@ -454,7 +461,12 @@ def test_stale_version_is_409_and_the_plan_is_unchanged(world: SipWorld, owner: 
         ("/close", {"expected_version": current, "reason": "goals_met"}),
         (
             "/consents",
-            {"expected_version": current, "given_by": "person", "organisation_ids": [world.bup.pk]},
+            {
+                "expected_version": current,
+                "given_by": "guardian",
+                "guardian_name": "Per",
+                "organisation_ids": [world.bup.pk],
+            },
         ),
         (
             "/invitations",
@@ -545,12 +557,22 @@ def test_invalid_bodies_elsewhere_name_the_field(world: SipWorld, owner: Client)
         ),
         (
             f"{API}/sips/{sid}/consents",
-            {"expected_version": v, "given_by": "person", "organisation_ids": []},
+            {
+                "expected_version": v,
+                "given_by": "guardian",
+                "guardian_name": "Per",
+                "organisation_ids": [],
+            },
             "organisation_ids",
         ),
         (
             f"{API}/sips/{sid}/consents",
-            {"expected_version": v, "given_by": "person", "organisation_ids": [999999]},
+            {
+                "expected_version": v,
+                "given_by": "guardian",
+                "guardian_name": "Per",
+                "organisation_ids": [999999],
+            },
             "organisation_ids[0]",
         ),
         (

@@ -261,7 +261,10 @@ def test_start_validation_in_swedish_with_summary_links(
 def test_samordningsnummer_and_reserve_numbers_start_plans(world: SipWorld):
     client = client_for(world.owner_staff.user)
     number = personnummer(dt.date(2001, 1, 2), 321, samordning=True)
-    client.post(reverse("sip:start"), start_data(id_kind="samordningsnummer", person_id=number))
+    client.post(
+        reverse("sip:start"),
+        start_data(id_kind="samordningsnummer", person_id=number, is_child="nej"),  # born 2001
+    )
     client.post(
         reverse("sip:start"),
         start_data(id_kind="reserve", person_id="KR 2026 0001", display_name="Okänd"),

@@ -88,7 +88,8 @@ def test_participating_organisation_only_while_consent_covers_it():
         world.owner_staff,
         world.sip.pk,
         expected_version=world.version,
-        given_by="person",
+        given_by="guardian",
+        guardian_name="Per Exempel",
         organisation_ids=[world.bup.pk],
     )
     assert services.get_sip(world.bup_staff, world.sip.pk).pk == world.sip.pk

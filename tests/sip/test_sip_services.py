@@ -308,8 +308,9 @@ def test_every_read_is_logged(world: SipWorld):
 # --- consent ---------------------------------------------------------------------------------
 
 
-def test_consent_rules(bare_world: SipWorld):
-    w = bare_world
+def test_consent_rules(db):  # type: ignore[no-untyped-def]
+    # A 16-year-old: old enough to consent on their own (see datasmart.sip.plausibility).
+    w = make_world(consent=False, person_number=personnummer(dt.date(2010, 3, 4), 456))
     with pytest.raises(SipValidationError) as caught:
         services.record_consent(
             w.owner_staff, w.sip.pk, expected_version=w.version, given_by="guardian",

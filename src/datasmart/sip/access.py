@@ -6,7 +6,8 @@ A plan is visible to
   one that started the plan — always, also after consent is withdrawn (it keeps its own
   record);
 - caseworkers acting for a **participating** organisation, only while the plan's active
-  consent (the latest one not withdrawn) names that organisation;
+  consent (the one neither withdrawn nor superseded by a later recording) names that
+  organisation;
 - the **person**, through their own account (all their plans) or an invitation-link
   session (that one plan, for :data:`LINK_SESSION` after the link was opened).
 
@@ -27,7 +28,7 @@ import datetime as dt
 import uuid
 from typing import Any, Final
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from datasmart.accounts.audit import record_event_autonomous
@@ -45,6 +46,7 @@ __all__ = [
     "consent_covers",
     "get_visible_sip",
     "is_owner",
+    "open_consents",
     "parse_uuid",
     "valid_link",
     "visible_sips",
@@ -64,30 +66,25 @@ def parse_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _latest_active_consent_id() -> Subquery:
-    return Subquery(
-        Consent.objects.filter(sip_id=OuterRef("sip_id"), withdrawn_at__isnull=True)
-        .order_by("-given_at", "-id")
-        .values("id")[:1]
-    )
+def open_consents() -> QuerySet[Consent, Consent]:
+    """Consents in force: neither withdrawn nor replaced by a newer recording. A plan has
+    at most one (``record_consent`` closes the earlier ones in the same transaction, and
+    the database enforces it with the unique constraint ``sip_consent_one_open``)."""
+    return Consent.objects.filter(withdrawn_at__isnull=True, superseded_at__isnull=True)
 
 
 def _consented_sip_ids(organisation: Organisation) -> QuerySet[Consent, Any]:
     """Ids of plans whose active consent names ``organisation``."""
-    return (
-        Consent.objects.filter(withdrawn_at__isnull=True, organisations=organisation)
-        .filter(pk=_latest_active_consent_id())
-        .values("sip_id")
-    )
+    return open_consents().filter(organisations=organisation).values("sip_id")
 
 
 def active_consent(sip: Sip) -> Consent | None:
-    """The plan's active consent: the latest one not withdrawn."""
-    return (
-        Consent.objects.filter(sip=sip, withdrawn_at__isnull=True)
-        .order_by("-given_at", "-id")
-        .first()
-    )
+    """The plan's active consent: the one in force (neither withdrawn nor superseded).
+
+    Not "the latest ``given_at``": a consent dated in the future (an import from another
+    system) would then outlive a narrower consent recorded after it.
+    """
+    return open_consents().filter(sip=sip).order_by("-given_at", "-id").first()
 
 
 def consent_covers(sip: Sip, organisation_id: int) -> bool:

@@ -26,6 +26,9 @@ organisation in which the user holds the needed permission (caseworker). A user 
 caseworker in several must say which (422, ``field: "organisation"``); naming an
 organisation one is not a member of is refused (403).
 
+**Caching**: every response is sent with ``Cache-Control: no-store`` (and ``private``,
+``max-age=0``), as the SIP pages are.
+
 **Person access**: the person reads their plan through the web pages (their own account
 or an invitation link), not through this API. The GDPR export (``GET /sips/{id}/export``)
 is therefore for staff of the owner organisation handling the person's request.
@@ -44,6 +47,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from ninja import Path, Query, Router, Status
 from pydantic import BaseModel
 
@@ -108,6 +112,11 @@ ORGANISATION_QUERY: Final = "organisation"
 FHIR_JSON: Final = "application/fhir+json"
 
 router = Router(tags=["sip"], auth=[ApiTokenAuth(), SessionAuth()])
+# Every answer may carry personal data (names, identity numbers, the plan): no browser,
+# proxy or shared cache may keep it. ``never_cache`` sets ``Cache-Control: max-age=0,
+# no-cache, no-store, must-revalidate, private`` on every response of the router,
+# errors and 401s included ("view" mode wraps the whole operation).
+router.add_decorator(never_cache, mode="view")
 
 # --- OpenAPI: the organisation parameters and error responses every endpoint shares ---------
 
@@ -289,7 +298,7 @@ def summary(sip: Sip) -> dict[str, Any]:
             None
             if person is None
             else {
-                "display_name": person.display_name,
+                "display_name": sip.display_name,
                 "id_masked": person.id_masked,
                 "id_kind": person.id_kind,
             }
@@ -313,7 +322,8 @@ def _consent(consent: Consent) -> dict[str, Any]:
         "organisations": [_org(o) for o in consent.organisations.all()],
         "withdrawn_at": consent.withdrawn_at,
         "withdrawn_by": consent.withdrawn_by_label,
-        "active": consent.withdrawn_at is None,
+        "superseded_at": consent.superseded_at,
+        "active": consent.is_active,
     }
 
 
@@ -369,7 +379,7 @@ def detail(sip: Sip) -> dict[str, Any]:
         "need": sip.need,
         "closed_note": sip.closed_note,
         "retain_until": sip.retain_until,
-        "consent_active": any(c.withdrawn_at is None for c in consents),
+        "consent_active": any(c.is_active for c in consents),
         "consents": [_consent(c) for c in consents],
         "participants": [
             _participant(p)

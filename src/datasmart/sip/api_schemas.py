@@ -97,6 +97,9 @@ class SipConsentOut(Schema):
     organisations: list[SipOrganisationOut]
     withdrawn_at: dt.datetime | None
     withdrawn_by: str
+    superseded_at: dt.datetime | None = Field(
+        None, description="När ett nyare samtycke ersatte det här (då gäller det inte längre)"
+    )
     active: bool
 
 
@@ -186,7 +189,9 @@ class SipStartIn(Schema):
     id_kind: IdKind | None = Field(None, description="Tvinga typ av nummer (annars gissas den)")
     display_name: str = Field(..., min_length=1, max_length=200)
     need: str = Field(..., min_length=1, max_length=5000, description="Det upptäckta behovet")
-    is_child: StrictBool = False
+    is_child: StrictBool | None = Field(
+        None, description="Gäller ett barn (under 18 år); utelämnat: enligt personnumret"
+    )
 
 
 # --- consent ---------------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """Recording and withdrawing consent (part of :mod:`datasmart.sip.services`).
 
 Consent decides which organisations besides the owner may see a plan. A new consent
-replaces the scope of the previous one (the active consent is the latest not withdrawn);
-withdrawal withdraws every open consent at once and takes effect in the same
-transaction: the next read by a participating organisation finds nothing.
+replaces the previous one: recording it marks every earlier open consent superseded
+(``superseded_at``) in the same transaction, so exactly one consent is in force and an
+organisation left out of a narrower consent loses access at once, whatever dates the
+earlier consents carry. Withdrawal withdraws every open consent at once and takes effect
+in the same transaction: the next read by a participating organisation finds nothing.
+
+Who may give consent depends on the person's age (a guardian for a child under 15, the
+person for an adult): :func:`datasmart.sip.plausibility.check_consent_giver`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import get_visible_sip, is_owner
+from .access import get_visible_sip, is_owner, open_consents
 from .access_log import log_access
 from .actors import Actor, PersonActor
 from .errors import SipValidationError
@@ -30,6 +35,7 @@ from .guards import (
     resolve_organisations,
 )
 from .models import AccessAction, Consent, ConsentGivenBy, Sip
+from .plausibility import check_consent_giver
 
 __all__ = ["record_consent", "withdraw_consent"]
 
@@ -56,7 +62,8 @@ def record_consent(
 ) -> Consent:
     """Record the person's (or guardian's) consent to share the plan with
     ``organisation_ids``. Staff of the owner organisation record it; from now on exactly
-    these organisations (besides the owner) may see the plan."""
+    these organisations (besides the owner) may see the plan: every earlier open consent
+    is superseded in the same transaction."""
     sip = get_visible_sip(actor, sip_id)
     staff = require_owner(actor, sip, "record_consent")
     require_active(sip)
@@ -70,15 +77,18 @@ def record_consent(
         max_length=200,
         required=given_by == ConsentGivenBy.GUARDIAN,
     )
+    check_consent_giver(sip.person.birth_date if sip.person else None, str(given_by))
     organisations = resolve_organisations(_organisation_ids(organisation_ids))
     unique = list({org.pk: org for org in organisations.values()}.values())
     with transaction.atomic():
         apply_write(staff, sip, expected_version)
+        now = timezone.now()
+        superseded = open_consents().filter(sip=sip).update(superseded_at=now)
         consent = Consent.objects.create(
             sip=sip,
             given_by=str(given_by),
             guardian_name=guardian_name if given_by == ConsentGivenBy.GUARDIAN else "",
-            given_at=timezone.now(),
+            given_at=now,
             recorded_by=staff.user,
         )
         consent.organisations.set(unique)
@@ -91,6 +101,7 @@ def record_consent(
             consent=consent.pk,
             given_by=str(given_by),
             organisations=org_ids,
+            superseded=superseded,
         )
     return consent
 
@@ -99,9 +110,9 @@ def withdraw_consent(actor: Actor, sip_id: Any) -> Sip:
     """Withdraw consent: the person (or guardian) or staff of the owner organisation.
 
     Needs no version: withdrawal must always succeed, so it bumps the version
-    unconditionally (a concurrent edit then becomes stale). Every open consent is
-    withdrawn, so no older consent can come back into force. Withdrawing when nothing is
-    open changes nothing (but is logged).
+    unconditionally (a concurrent edit then becomes stale). The consent in force is
+    withdrawn; earlier ones were superseded when it was recorded and stay closed.
+    Withdrawing when nothing is in force changes nothing (but is logged).
     """
     sip = get_visible_sip(actor, sip_id)
     if isinstance(actor, PersonActor):
@@ -109,11 +120,11 @@ def withdraw_consent(actor: Actor, sip_id: Any) -> Sip:
     elif not is_owner(actor, sip):
         forbid(actor, sip, "withdraw_consent")
     with transaction.atomic():
-        open_consents = Consent.objects.filter(sip=sip, withdrawn_at__isnull=True)
+        in_force = open_consents().filter(sip=sip)
         withdrawn = 0
-        if open_consents.exists():
+        if in_force.exists():
             bump(None, sip)  # the actor keeps access (owner or person): no re-check needed
-            withdrawn = open_consents.update(
+            withdrawn = in_force.update(
                 withdrawn_at=timezone.now(), withdrawn_by_label=actor.label[:200]
             )
             audit("sip.consent.update", actor, sip, change="withdrawn", consents=withdrawn)

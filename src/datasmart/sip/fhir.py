@@ -58,6 +58,14 @@ from .models import (
     Sip,
     SipStatus,
 )
+from .plausibility import (
+    MEETING_HORIZON,
+    check_birth_date,
+    check_consent_giver,
+    check_event_time,
+    check_is_child,
+    check_plan_dates,
+)
 from .schemas import ParticipantIn, parse_participants, parse_plan_content
 from .services_plan import MAX_NEED, MAX_NOTE, geography_of, person_for
 from .snapshot import OrganisationRef, SipSnapshot, snapshot_of
@@ -187,6 +195,55 @@ def _check_consents(snapshot: SipSnapshot) -> None:
             )
 
 
+def _check_dates(snapshot: SipSnapshot, birth: dt.date | None) -> None:
+    """Every date in the bundle lies where a plan can have it
+    (:mod:`datasmart.sip.plausibility`): nothing before SIP existed or before the person
+    was born, nothing that has happened dated in the future (a consent dated 2031 would
+    otherwise look newer than every consent recorded here), meetings and plan dates not
+    decades ahead. The child flag and who consented agree with the person's age."""
+    started = snapshot.started_at
+    check_event_time(started, "CarePlan.period.start", birth=birth)
+    check_is_child(birth, snapshot.is_child, "CarePlan.extension", on=timezone.localdate(started))
+    if snapshot.closed_at is not None:
+        check_event_time(snapshot.closed_at, "CarePlan.period.end", birth=birth, not_before=started)
+    for i, consent in enumerate(snapshot.consents):
+        field = f"Consent[{i}]"
+        check_event_time(consent.given_at, f"{field}.period.start", birth=birth)
+        check_consent_giver(
+            birth, consent.given_by, f"{field}.grantor", on=timezone.localdate(consent.given_at)
+        )
+        ended = consent.withdrawn_at or consent.superseded_at
+        if ended is not None:
+            check_event_time(ended, f"{field}.period.end", birth=birth, not_before=consent.given_at)
+    for i, participant in enumerate(snapshot.participants):
+        for moment in (participant.invited_at, participant.responded_at):
+            if moment is not None:
+                check_event_time(moment, f"CareTeam.participant[{i}].extension", birth=birth)
+    for i, meeting in enumerate(snapshot.meetings):
+        check_event_time(
+            meeting.scheduled_at, f"Appointment[{i}].start", birth=birth, ahead=MEETING_HORIZON
+        )
+        if meeting.held_at is not None:
+            check_event_time(meeting.held_at, f"Appointment[{i}].extension", birth=birth)
+    if snapshot.plan is not None:
+        check_plan_dates(snapshot.plan, birth, prefix="CarePlan")
+
+
+def _superseded(snapshot: SipSnapshot) -> list[dt.datetime | None]:
+    """``superseded_at`` for each consent of the bundle, in its order.
+
+    One consent is in force at a time: an open consent (neither withdrawn nor marked
+    superseded) followed by a later one is superseded when the later one was given.
+    """
+    result = [c.superseded_at for c in snapshot.consents]
+    order = sorted(range(len(snapshot.consents)), key=lambda i: snapshot.consents[i].given_at)
+    for position, i in enumerate(order[:-1]):
+        consent = snapshot.consents[i]
+        if consent.withdrawn_at is None and consent.superseded_at is None:
+            result[i] = snapshot.consents[order[position + 1]].given_at
+    return result
+
+
 def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
     """Create a new plan, owned by the actor's organisation, from a FHIR ``Bundle``.
 
@@ -209,6 +266,7 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
     number = parse_identity_number(
         snapshot.person.number, kind=snapshot.person.kind, field="Patient.identifier"
     )
+    check_birth_date(number.birth_date, "Patient.identifier")
     display_name = bounded_text(
         snapshot.person.display_name, "Patient.name", max_length=MAX_LABEL, required=True
     )
@@ -231,6 +289,8 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
         bounded_text(meeting.location, f"Appointment[{i}].participant", max_length=MAX_LABEL)
         if meeting.held_at is not None:
             aware_datetime(meeting.held_at, f"Appointment[{i}].extension", not_future=True)
+    _check_dates(snapshot, number.birth_date)
+    superseded = _superseded(snapshot)
 
     active = snapshot.status == "active"
     closed_at = snapshot.closed_at
@@ -261,6 +321,7 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
                 owner_organisation=staff.organisation,
                 started_by=staff.user,
                 started_at=snapshot.started_at,
+                display_name=display_name,
                 need=need,
                 is_child=snapshot.is_child,
                 lead_organisation=(
@@ -276,7 +337,7 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
                 kommun=kommun,
                 region=region,
             )
-            for item in snapshot.consents:
+            for item, superseded_at in zip(snapshot.consents, superseded, strict=True):
                 consent = Consent.objects.create(
                     sip=sip,
                     given_by=item.given_by,
@@ -285,6 +346,7 @@ def import_fhir(actor: Actor, bundle: Mapping[str, Any] | str | bytes) -> Sip:
                     recorded_by=staff.user,
                     withdrawn_at=item.withdrawn_at,
                     withdrawn_by_label=item.withdrawn_by_label.strip(),
+                    superseded_at=superseded_at,
                 )
                 consent.organisations.set([orgs[org_id] for org_id in item.organisation_ids])
             now = timezone.now()

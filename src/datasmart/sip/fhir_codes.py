@@ -145,6 +145,9 @@ EXT_CONTACT_NAME: Final = f"{_EXT}/sip-contact-name"
 EXT_CONTACT_EMAIL: Final = f"{_EXT}/sip-contact-email"
 #: Consent: who withdrew it, as recorded (valueString).
 EXT_WITHDRAWN_BY: Final = f"{_EXT}/sip-consent-withdrawn-by"
+#: Consent: it ended because a newer consent replaced it, not by withdrawal (valueBoolean
+#: true; ``period.end`` holds when).
+EXT_SUPERSEDED: Final = f"{_EXT}/sip-consent-superseded"
 #: Appointment: when the meeting was actually held (valueDateTime).
 EXT_HELD_AT: Final = f"{_EXT}/sip-meeting-held-at"
 

@@ -413,13 +413,16 @@ class _Builder:
         extension = None
         if c.withdrawn_by_label:
             extension = [Extension(url=codes.EXT_WITHDRAWN_BY, valueString=c.withdrawn_by_label)]
+        if c.superseded_at is not None:
+            extension = [Extension(url=codes.EXT_SUPERSEDED, valueBoolean=True)]
+        ended = c.withdrawn_at or c.superseded_at
         return Consent(
             extension=extension,
-            status="active" if c.withdrawn_at is None else "inactive",
+            status="active" if ended is None else "inactive",
             category=[_concept(codes.LOINC, "59284-0", "Patient Consent")],
             subject=self.patient,
             date=local_time(c.given_at).date(),
-            period=Period(start=local_time(c.given_at), end=_opt_time(c.withdrawn_at)),
+            period=Period(start=local_time(c.given_at), end=_opt_time(ended)),
             grantor=[grantor],
             controller=[self.org_ref(self.s.owner_organisation_id)],
             regulatoryBasis=[CodeableConcept(text=codes.REGULATORY_BASIS)],

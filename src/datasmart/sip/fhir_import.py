@@ -225,10 +225,11 @@ class _Reader:
             org_number = ""
             for identifier in org.identifier or []:
                 if identifier.system == codes.ORGANISATION_ID_SYSTEM and identifier.value:
-                    try:
-                        local_id = int(identifier.value)
-                    except ValueError:
-                        raise _error(_("Ska vara ett heltal."), f"{field}.identifier") from None
+                    value = identifier.value.strip()
+                    # ASCII digits only: int() also reads other scripts' digits.
+                    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+                        raise _error(_("Ska vara ett heltal."), f"{field}.identifier")
+                    local_id = int(value)
                 elif identifier.system == codes.ORG_NUMBER_SYSTEM and identifier.value:
                     try:
                         org_number = normalise_org_number(identifier.value)
@@ -454,13 +455,20 @@ class _Reader:
         if given_at is None:
             raise _error(_("Samtycket saknar datum."), f"{field}.period.start")
         withdrawn_at = _aware(period.end if period else None, f"{field}.period.end")
+        superseded_at = None
+        if _ext_value(consent, codes.EXT_SUPERSEDED, "valueBoolean"):
+            superseded_at, withdrawn_at = withdrawn_at, None
+            if superseded_at is None:
+                raise _error(_("Ett ersatt samtycke ska ha ett slutdatum."), f"{field}.period.end")
         if consent.status not in ("active", "inactive"):
             raise _error(
                 _("Samtyckets status ska vara active eller inactive, inte %(status)s.")
                 % {"status": consent.status},
                 f"{field}.status",
             )
-        if (consent.status == "inactive") != (withdrawn_at is not None):
+        if (consent.status == "inactive") != (
+            withdrawn_at is not None or superseded_at is not None
+        ):
             raise _error(
                 _("Ett återkallat samtycke (inactive) ska ha ett slutdatum, och bara det."),
                 f"{field}.period.end",
@@ -481,6 +489,7 @@ class _Reader:
                 "organisation_ids": org_ids,
                 "withdrawn_at": withdrawn_at,
                 "withdrawn_by_label": _ext_string(consent, codes.EXT_WITHDRAWN_BY),
+                "superseded_at": superseded_at,
             }
         )
 
@@ -659,10 +668,18 @@ def _aware(value: dt.datetime | dt.date | None, field: str) -> dt.datetime | Non
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             raise _error(_("Tidpunkten saknar tidszon."), field)
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), tzinfo=SWEDISH_TIME)
-    raise _error(_("Ogiltig tidpunkt."), field)
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(), tzinfo=SWEDISH_TIME)
+    else:
+        raise _error(_("Ogiltig tidpunkt."), field)
+    try:  # the first and last days of the calendar have no UTC instant in every zone
+        moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise _error(
+            _("Tidpunkten %(value)s är orimlig.") % {"value": moment.date().isoformat()}, field
+        ) from None
+    return moment
 
 
 def _as_date(value: dt.datetime | dt.date | None, field: str) -> dt.date | None:

@@ -24,6 +24,11 @@ Accepted numbers:
   a personnummer, so that a mistyped personnummer is rejected rather than silently stored
   as a reserve number; pass ``kind=IdKind.RESERVE`` for an all-digit reserve number.
 
+Only ASCII is accepted: digits 0–9, letters A–Z (any case), space, tab, ``-`` and ``+``.
+Python's regex digit class, ``str.isdigit`` and ``int`` accept the digits of every script
+(full-width ``２０１２…``, Arabic-Indic ``٢٠١٢…``), which would otherwise let the same
+personnummer be stored as a second person and slip past the one-plan rule.
+
 Errors are :class:`~datasmart.sip.errors.SipValidationError` with a Swedish message that
 says what is wrong and ``field`` naming the input (``person_id`` by default).
 """
@@ -72,10 +77,13 @@ class IdKind(models.TextChoices):
 
 #: Samordningsnummer add this to the day of birth.
 SAMORDNING_DAY_OFFSET: Final = 60
-_PERSONNUMMER = re.compile(r"^(\d{2})?(\d{6})([-+]?)(\d{4})$")
-_NUMERIC = re.compile(r"^[\d\s+-]+$")
+# ASCII only: ``\d``, ``str.isdigit`` and ``int`` also accept other scripts' digits
+# (full-width ``１``, Arabic-Indic ``١`` …), which would give one person a second number.
+_PERSONNUMMER = re.compile(r"^([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})$")
+_NUMERIC = re.compile(r"^[0-9 \t+-]+$")
 _RESERVE = re.compile(r"^[A-Z0-9]{6,20}$")
-_RESERVE_DROP = re.compile(r"[\s+-]")
+_RESERVE_DROP = re.compile(r"[ \t+-]")
+_SPACE = re.compile(r"[ \t]")
 _EARLIEST_YEAR: Final = 1870  # nobody alive was born earlier
 
 
@@ -141,7 +149,7 @@ def _resolve_century(yy: int, month: int, day: int, plus: bool, today: dt.date) 
 
 
 def _parse_personnummer(text: str, today: dt.date, field: str) -> IdentityNumber:
-    compact = re.sub(r"\s", "", text)
+    compact = _SPACE.sub("", text)
     match = _PERSONNUMMER.match(compact)
     if not match:
         raise _error(
@@ -215,6 +223,15 @@ def parse_identity_number(
         raise _error(_("Ange personnummer, samordningsnummer eller reservnummer."), field)
     if len(text) > 40:
         raise _error(_("Identitetsnumret är för långt."), field)
+    if not text.isascii():
+        raise _error(
+            _(
+                "Identitetsnumret får bara innehålla siffrorna 0–9, bokstäverna A–Z, "
+                "mellanslag, bindestreck och plustecken (inga andra teckensnitts siffror "
+                "eller tecken)."
+            ),
+            field,
+        )
     today = today or timezone.localdate()
     if kind is not None:
         try:

@@ -37,10 +37,16 @@ from .models import (
     Participant,
     ParticipantKind,
     ParticipantStatus,
+    Sip,
 )
+from .plausibility import MEETING_HORIZON, check_event_time
 from .schemas import ParticipantIn, parse_participants
 
 __all__ = ["invite", "record_meeting_held", "respond", "schedule_follow_up"]
+
+
+def _birth(sip: Sip) -> dt.date | None:
+    return sip.person.birth_date if sip.person is not None else None
 
 
 def invite(
@@ -60,6 +66,7 @@ def invite(
     require_active(sip)
     invitees = parse_participants(participants)
     meeting_at = aware_datetime(meeting_at, "meeting_at")
+    check_event_time(meeting_at, "meeting_at", birth=_birth(sip), ahead=MEETING_HORIZON)
     location = bounded_text(location, "location", max_length=200)
     organisations = resolve_organisations(
         {
@@ -184,6 +191,7 @@ def record_meeting_held(
     staff = require_staff(actor, sip, "record_meeting_held")
     meeting = _meeting(sip.pk, meeting_id)
     held_at = aware_datetime(held_at, "held_at", not_future=True)
+    check_event_time(held_at, "held_at", birth=_birth(sip))
     require_active(sip)
     with transaction.atomic():
         apply_write(staff, sip, expected_version)
@@ -201,6 +209,7 @@ def schedule_follow_up(
     sip = get_visible_sip(actor, sip_id)
     staff = require_staff(actor, sip, "schedule_follow_up")
     meeting_at = aware_datetime(meeting_at, "meeting_at")
+    check_event_time(meeting_at, "meeting_at", birth=_birth(sip), ahead=MEETING_HORIZON)
     location = bounded_text(location, "location", max_length=200)
     require_active(sip)
     with transaction.atomic():

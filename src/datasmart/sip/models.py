@@ -193,6 +193,10 @@ class Sip(models.Model):
         verbose_name=_("startad av"),
     )
     started_at = models.DateTimeField(_("startad"), default=timezone.now)
+    #: The person's name as *this plan's* organisation recorded it. Kept per plan, not
+    #: read from :attr:`Person.display_name`: a second organisation starting a plan for
+    #: the same person must not learn the name another organisation wrote.
+    display_name = models.CharField(_("namn"), max_length=200, blank=True)
     need = models.TextField(_("upptäckt behov"), blank=True)
     is_child = models.BooleanField(_("gäller barn"), default=False)
     lead_organisation = models.ForeignKey(
@@ -289,8 +293,11 @@ class Sip(models.Model):
 class Consent(models.Model):
     """The person's (or guardian's) consent to share the plan with named organisations.
 
-    The active consent of a plan is the latest one not withdrawn; only organisations it
-    names (besides the owner) may see the plan. Withdrawal withdraws every open consent.
+    A plan has at most one active consent: the one neither withdrawn nor superseded.
+    Recording a consent closes every earlier open one (``superseded_at``) in the same
+    transaction, so a narrower consent really replaces a wider one whatever the dates
+    say; only organisations the active consent names (besides the owner) may see the
+    plan. Withdrawal withdraws every open consent.
     """
 
     sip = models.ForeignKey(Sip, on_delete=models.CASCADE, related_name="consents")
@@ -310,6 +317,7 @@ class Consent(models.Model):
     )
     withdrawn_at = models.DateTimeField(_("återkallat"), null=True, blank=True)
     withdrawn_by_label = models.CharField(_("återkallat av"), max_length=200, blank=True)
+    superseded_at = models.DateTimeField(_("ersatt av ett nyare samtycke"), null=True, blank=True)
 
     class Meta:
         ordering = ["-given_at", "-id"]
@@ -318,6 +326,12 @@ class Consent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=_in("given_by", ConsentGivenBy), name="sip_consent_given_by_valid"
+            ),
+            # At most one consent in force per plan: the newest recording replaces the rest.
+            models.UniqueConstraint(
+                fields=["sip"],
+                condition=models.Q(withdrawn_at__isnull=True, superseded_at__isnull=True),
+                name="sip_consent_one_open",
             ),
         ]
         indexes = [
@@ -329,7 +343,7 @@ class Consent(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.withdrawn_at is None
+        return self.withdrawn_at is None and self.superseded_at is None
 
 
 class Meeting(models.Model):

@@ -61,7 +61,7 @@ def _collect(sip: Sip) -> dict[str, Any]:
         "exported_at": timezone.now().isoformat(),
         "person": {
             "id": str(person.pk),
-            "display_name": person.display_name,
+            "display_name": sip.display_name,
             "id_kind": person.id_kind,
             "identity_number": decrypt_identity(person.id_encrypted),
             "birth_date": _iso(person.birth_date),
@@ -89,6 +89,7 @@ def _collect(sip: Sip) -> dict[str, Any]:
                 "organisations": [_organisation(o) for o in c.organisations.all()],
                 "withdrawn_at": _iso(c.withdrawn_at),
                 "withdrawn_by": c.withdrawn_by_label,
+                "superseded_at": _iso(c.superseded_at),
             }
             for c in sip.consents.prefetch_related("organisations").order_by("given_at", "id")
         ],

@@ -65,6 +65,7 @@ def erase_sip(sip_id: uuid.UUID, now: dt.datetime) -> bool:
         Sip.objects.filter(pk=sip.pk).update(
             version=F("version") + 1,
             person=None,
+            display_name="",
             need="",
             closed_note="",
             coordinator_name="",

@@ -49,6 +49,13 @@ from .models import (
     SipAccessLog,
     SipStatus,
 )
+from .plausibility import (
+    ADULT_AGE,
+    age_on,
+    check_birth_date,
+    check_is_child,
+    check_plan_dates,
+)
 from .schemas import PlanContent, parse_plan_content
 
 __all__ = [
@@ -84,7 +91,9 @@ def person_for(number: Any, display_name: str) -> Person:
     """The person with this identity number, created if new.
 
     An existing person keeps the name already recorded: a second organisation starting a
-    plan must not overwrite (nor, through the returned object, learn more than) it.
+    plan must not overwrite it. Nor may it read it: every plan carries the name its own
+    organisation recorded (:attr:`Sip.display_name`), and pages, API and exports show
+    that one, never ``Person.display_name``.
     """
     digest = number.digest
     person = Person.objects.filter(id_digest=digest).first()
@@ -110,7 +119,7 @@ def start_sip(
     person_id: str,
     display_name: str,
     need: str,
-    is_child: bool = False,
+    is_child: bool | None = None,
     id_kind: IdKind | str | None = None,
 ) -> Sip:
     """Start a plan for the person with identity number ``person_id``.
@@ -120,14 +129,27 @@ def start_sip(
     becomes the owner. ``id_kind`` forces the kind of number (see
     :func:`datasmart.sip.identity.parse_identity_number`); by default it is detected.
     One ongoing plan per person and owner organisation.
+
+    ``is_child`` must agree with the age the number gives (under 18: a child); None
+    takes it from the number (a reserve number without a date of birth: not a child).
+    The plan keeps ``display_name`` as given, and the answer says nothing about plans
+    other organisations have for the same person (not their name for the person, not
+    that they exist).
     """
     staff = require_staff(actor, None, "start")
     require_caseworker(staff, "start")
     number = parse_identity_number(person_id, kind=id_kind)
+    check_birth_date(number.birth_date, "person_id")
     display_name = bounded_text(display_name, "display_name", max_length=200, required=True)
     need = bounded_text(need, "need", max_length=MAX_NEED, required=True)
+    if is_child is None:
+        is_child = (
+            number.birth_date is not None
+            and age_on(number.birth_date, timezone.localdate()) < ADULT_AGE
+        )
     if not isinstance(is_child, bool):
         raise SipValidationError(_("Ange ja eller nej."), field="is_child")
+    check_is_child(number.birth_date, is_child)
     kommun, region = geography_of(staff.organisation)
     duplicate = SipValidationError(
         _("Det finns redan en pågående SIP för personen i er organisation."), field="person_id"
@@ -143,6 +165,7 @@ def start_sip(
                 person=person,
                 owner_organisation=staff.organisation,
                 started_by=staff.user,
+                display_name=display_name,
                 need=need,
                 is_child=is_child,
                 kommun=kommun,
@@ -212,6 +235,7 @@ def revise_plan(
     staff = require_staff(actor, sip, "revise")
     require_active(sip)
     plan = parse_plan_content(content)
+    check_plan_dates(plan, sip.person.birth_date if sip.person else None)
     organisations = resolve_organisations(plan.organisation_ids())
     meeting = _meeting_of(sip, meeting_id)
     with transaction.atomic():

@@ -113,9 +113,13 @@ class ConsentSnapshot(_Frozen):
     organisation_ids: list[int]
     withdrawn_at: Instant | None = None
     withdrawn_by_label: str = ""
+    #: When a newer consent replaced this one (it is then no longer in force).
+    superseded_at: Instant | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ConsentSnapshot:
+        if self.withdrawn_at is not None and self.superseded_at is not None:
+            raise ValueError("a consent ends once: withdrawn_at or superseded_at, not both")
         if self.given_by == "person" and self.guardian_name:
             raise ValueError("guardian_name is only for a consent given by a guardian")
         if len(set(self.organisation_ids)) != len(self.organisation_ids):
@@ -272,6 +276,7 @@ def snapshot_of(sip: Sip) -> SipSnapshot:
             organisation_ids=sorted(org.pk for org in consent.organisations.all()),
             withdrawn_at=consent.withdrawn_at,
             withdrawn_by_label=consent.withdrawn_by_label if consent.withdrawn_at else "",
+            superseded_at=consent.superseded_at if consent.withdrawn_at is None else None,
         )
         for consent in sip.consents.prefetch_related("organisations").order_by("given_at", "id")
     ]
@@ -322,7 +327,7 @@ def snapshot_of(sip: Sip) -> SipSnapshot:
         person=PersonIdentity(
             kind=number.kind.value,  # type: ignore[arg-type]
             number=number.value,
-            display_name=person.display_name,
+            display_name=sip.display_name,
         ),
         is_child=sip.is_child,
         need=sip.need,

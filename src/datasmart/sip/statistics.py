@@ -82,6 +82,7 @@ from .models import (
     Sip,
     SipStatus,
 )
+from .plausibility import EARLIEST_EVENT
 
 __all__ = [
     "CLOSED_CODES",
@@ -105,6 +106,12 @@ CLOSED_CODES: Final = {
     reason.value: f"sip-closed-{reason.value.replace('_', '-')}" for reason in CloseReason
 }
 INDICATOR_CODES: Final = (STARTED, FIRST_MEETING, FOLLOW_UP, DAYS_TO_FIRST, *CLOSED_CODES.values())
+
+#: No month before SIP came into law is counted (a plan dated year 1 by a bad import
+#: would otherwise make every month since then a row for every kommun).
+FIRST_MONTH: Final = month_period(EARLIEST_EVENT)
+#: ``now`` may lie at most this far ahead (publishing "as of" a later day is a mistake).
+MAX_AHEAD: Final = dt.timedelta(days=366)
 
 Progress = Callable[[int, int, str], None]
 KEYS: Final = ("kommun_id", "period")
@@ -172,8 +179,24 @@ class SipCounts:
     target_days: int
 
 
+def _start_moment() -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(EARLIEST_EVENT, dt.time()))
+
+
 def _plans(now: dt.datetime) -> QuerySet[Sip]:
-    return Sip.objects.filter(started_at__lte=now).annotate(kommun_key=statistical_kommun())
+    return Sip.objects.filter(started_at__gte=_start_moment(), started_at__lte=now).annotate(
+        kommun_key=statistical_kommun()
+    )
+
+
+def _check_now(now: dt.datetime) -> None:
+    """The counting day must lie between SIP's start and a year ahead, so the month grid
+    (kommuner × months) stays bounded whatever ``--now`` says."""
+    if now < _start_moment() or now > timezone.now() + MAX_AHEAD:
+        raise ValueError(
+            f"Tidpunkten {now.date().isoformat()} är orimlig: den ska ligga mellan "
+            f"{EARLIEST_EVENT:%Y-%m-%d} och ett år fram i tiden."
+        )
 
 
 def _first_held() -> Subquery:
@@ -186,6 +209,7 @@ def _first_held() -> Subquery:
 def count_sips(now: dt.datetime | None = None, *, target_days: int | None = None) -> SipCounts:
     """Count everything the SIP indicators need, as of ``now`` (one query per measure)."""
     now = now or timezone.now()
+    _check_now(now)
     days = first_meeting_days() if target_days is None else int(target_days)
     if days < 0:
         raise ValueError("SIP_FIRST_MEETING_DAYS kan inte vara negativt.")
@@ -211,7 +235,9 @@ def count_sips(now: dt.datetime | None = None, *, target_days: int | None = None
     first = _frame([(k, p, num, den) for k, p, _, num, den in cohort_rows], _PROPORTION_SCHEMA)
 
     follow = (
-        Meeting.objects.filter(kind=MeetingKind.FOLLOW_UP, scheduled_at__lte=now)
+        Meeting.objects.filter(
+            kind=MeetingKind.FOLLOW_UP, scheduled_at__gte=_start_moment(), scheduled_at__lte=now
+        )
         .annotate(
             kommun_key=statistical_kommun("sip_id", "sip__"), month=TruncMonth("scheduled_at")
         )
@@ -229,7 +255,7 @@ def count_sips(now: dt.datetime | None = None, *, target_days: int | None = None
     )
 
     closed_qs = (
-        placed.filter(status=SipStatus.CLOSED, closed_at__lte=now)
+        placed.filter(status=SipStatus.CLOSED, closed_at__gte=_start_moment(), closed_at__lte=now)
         .annotate(month=TruncMonth("closed_at"))
         .values("kommun_key", "month", "closed_reason")
         .annotate(n=Count("pk"))
@@ -395,7 +421,8 @@ _ROW_COLUMNS: Final = (
 def observation_frame(counts: SipCounts, indicators: dict[str, Indicator]) -> pl.DataFrame:
     """Every observation of the SIP indicators (columns of :class:`CleanRow`), sorted.
 
-    Months run from the first month with any plan, meeting or closure to ``now``'s month.
+    Months run from the first month with any plan, meeting or closure to ``now``'s month,
+    never before :data:`FIRST_MONTH` (anything earlier is left out).
     """
     kommuner = geography_kommuner()
     known = kommuner.select("kommun_id")
@@ -406,7 +433,10 @@ def observation_frame(counts: SipCounts, indicators: dict[str, Indicator]) -> pl
         "closed": counts.closed,
         "days": counts.days_to_first,
     }
-    frames = {k: f.join(known, on="kommun_id", how="semi") for k, f in frames.items()}
+    frames = {
+        k: f.join(known, on="kommun_id", how="semi").filter(pl.col("period") >= FIRST_MONTH)
+        for k, f in frames.items()
+    }
     periods = [p for f in frames.values() for p in f["period"].to_list()]
     if not periods:
         return pl.DataFrame(schema={c: pl.Int64 for c in _ROW_COLUMNS})
