@@ -586,6 +586,18 @@ class ProfileRowOut(Schema):
     median: float | None
     q3: float | None
     max: float | None
+    vs_quartiles: str | None = Field(
+        None,
+        description="below_q1, q1_q3 eller above_q3 mot nivåns kvartiler (Hyndman & Fan typ 7); "
+        "jämförelsen för indikatorer utan värde för riket",
+    )
+    group_code: str | None = Field(None, description="Kommunens kommungrupp (SKR 2017)")
+    group_name: str | None = None
+    group_n: int = 0
+    group_q1: float | None = None
+    group_median: float | None = None
+    group_q3: float | None = None
+    vs_group_quartiles: str | None = None
 
 
 class ProfileOut(Schema):

@@ -59,6 +59,22 @@ SYMBOLS: dict[str, str] = {
     "worse": "triangle-down",
     "lower": "triangle-down",
     "similar": "circle",
+    "quartile_best": "triangle-up",
+    "quartile_high": "triangle-up",
+    "quartile_worst": "triangle-down",
+    "quartile_low": "triangle-down",
+    "quartile_mid": "circle",
+}
+#: Indicators without a national value (Kolada's kommun KPIs) are placed against the
+#: quartiles of their level instead (``results.quartile_position``): the best/worst
+#: quarter in the Okabe–Ito colours not used for the comparison with the nation (sky
+#: blue, orange), the middle half white; without a judgement the higher/lower colours.
+QUARTILE_COLOURS: dict[str, str] = {
+    "quartile_best": "#56B4E9",
+    "quartile_mid": "#FFFFFF",
+    "quartile_worst": "#E69F00",
+    "quartile_high": "#CC79A7",
+    "quartile_low": "#F3D5E6",
 }
 # quintile 1 (best / highest) to 5: a purple ramp as Fingertips uses for quintiles
 QUINTILE_COLOURS = ("#3F007D", "#6A51A3", "#9E9AC8", "#CBC9E2", "#F2F0F7")
@@ -82,8 +98,29 @@ def comparison_label(key: str) -> str:
         "suppressed": _("Skyddat (röjandeskydd)"),
         "missing": _("Uppgift saknas"),
         "not_applicable": _("Ej tillämpligt"),
+        "quartile_best": _("Bästa kvartilen"),
+        "quartile_worst": _("Sämsta kvartilen"),
+        "quartile_high": _("Högsta kvartilen"),
+        "quartile_low": _("Lägsta kvartilen"),
+        "quartile_mid": _("Mittersta hälften"),
     }
     return labels.get(key, key)
+
+
+def quartile_key(position: str | None, polarity: str) -> str | None:
+    """The colour key of a ``results.quartile_position`` (``below_q1``, ``q1_q3``,
+    ``above_q3``) for an indicator of ``polarity``: best/worst quarter when the
+    indicator has a direction, highest/lowest quarter when it has none."""
+    if position == "q1_q3":
+        return "quartile_mid"
+    if position not in {"below_q1", "above_q3"}:
+        return None
+    high = position == "above_q3"
+    if polarity == "higher_is_better":
+        return "quartile_best" if high else "quartile_worst"
+    if polarity == "lower_is_better":
+        return "quartile_worst" if high else "quartile_best"
+    return "quartile_high" if high else "quartile_low"
 
 
 def quintile_label(q: int, judged: bool) -> str:
@@ -114,6 +151,8 @@ def category(row: dict[str, Any], mode: str) -> str:
 def category_colour(key: str) -> str:
     if key.startswith("q") and key[1:].isdigit():
         return QUINTILE_COLOURS[int(key[1:]) - 1]
+    if key in QUARTILE_COLOURS:
+        return QUARTILE_COLOURS[key]
     return COLOURS.get(key, COLOURS["not_compared"])
 
 
@@ -745,6 +784,7 @@ class SpineRow:
     colour_key: str
     higher_is_better: bool | None  # None: no judgement
     decimals: int = 1  # the indicator's display decimals (tooltip as in the table)
+    median_label: str = ""  # what the centre is when there is no national value
 
 
 def spine_position(
@@ -763,8 +803,9 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
     """Fingertips-style spine chart: per indicator the range min–max (light bar), the
     IQR (darker box), the national value (black line, centre; the median of the level
     when there is no national value) and the unit's value (a marker in its comparison
-    colour). Lower-is-better indicators are flipped so better
-    is always to the right; the table next to the chart has the real numbers."""
+    colour and shape: against the nation, or against the level's quartiles when there is
+    no national value, see :func:`quartile_key`). Lower-is-better indicators are flipped
+    so better is always to the right; the table next to the chart has the real numbers."""
     sep = sep or separators()
     shapes: list[dict[str, Any]] = []
     labels = [r.label for r in rows]
@@ -796,7 +837,13 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
             marker_x.append(None)
         marker_colour.append(category_colour(r.colour_key))
         marker_symbol.append(SYMBOLS.get(r.colour_key, "circle"))
-        custom.append([format_value(r.value, r.decimals), format_value(r.national, r.decimals)])
+        if r.national is not None:
+            reference = f"{_('Riket')}: {format_value(r.national, r.decimals)}"
+        elif r.median is not None:
+            reference = f"{r.median_label or _('Median')}: {format_value(r.median, r.decimals)}"
+        else:
+            reference = ""
+        custom.append([format_value(r.value, r.decimals), reference])
     shapes.append(
         {
             "type": "line",
@@ -825,9 +872,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
         },
         "hovertemplate": "<b>%{text}</b><br>"
         + _("Värde")
-        + ": %{customdata[0]}<br>"
-        + _("Riket")
-        + ": %{customdata[1]}<extra></extra>",
+        + ": %{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         "showlegend": False,
     }
     layout = _layout(
@@ -838,7 +883,7 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
         xaxis={
             "range": [-0.02, 1.02],
             "tickvals": [0, 0.5, 1],
-            "ticktext": [_("Sämst / lägst"), _("Riket"), _("Bäst / högst")],
+            "ticktext": [_("Sämst / lägst"), _centre_label(rows), _("Bäst / högst")],
             "showgrid": False,
             "zeroline": False,
             "fixedrange": True,
@@ -855,6 +900,16 @@ def spine_figure(rows: Sequence[SpineRow], *, sep: str | None = None) -> dict[st
         showlegend=False,
     )
     return {"data": [trace], "layout": layout}
+
+
+def _centre_label(rows: Sequence[SpineRow]) -> str:
+    """The centre line's name: the nation, the median, or both when rows differ."""
+    national = {r.national is not None for r in rows}
+    if national == {True}:
+        return _("Riket")
+    if national == {False}:
+        return _("Median")
+    return _("Riket / median")
 
 
 def spine_labels(labels: Sequence[str], width: int = 44, lines: int = 2) -> list[str]:

@@ -56,9 +56,11 @@ __all__ = [
     "composite_index",
     "compute_all",
     "compute_indicator",
+    "distribution",
     "indicator_spec",
     "national_series",
     "observations_frame",
+    "quartile_position",
     "query_results",
     "stale_indicators",
     "unit_profile",
@@ -586,6 +588,15 @@ def unit_series(
 
 
 def _quartiles(values: list[float]) -> dict[str, float | None]:
+    """Minimum, quartiles and maximum of ``values``.
+
+    Quartiles by linear interpolation between order statistics, Hyndman & Fan (1996)
+    definition 7 (R's default, numpy's ``linear``; ``statistics.quantiles(method=
+    "inclusive")``): with sorted values x(1) <= … <= x(n), h = (n − 1)·p + 1 and
+    Q(p) = x(⌊h⌋) + (h − ⌊h⌋)·(x(⌊h⌋ + 1) − x(⌊h⌋)), so the median of an even count is
+    the mean of the two middle values and Q1/Q3 never leave the data's range.
+    Reference: Hyndman, R. J. & Fan, Y. (1996), Sample quantiles in statistical
+    packages, *The American Statistician* 50(4), 361–365."""
     if not values:
         return {"min": None, "q1": None, "median": None, "q3": None, "max": None}
     values = sorted(values)
@@ -596,6 +607,60 @@ def _quartiles(values: list[float]) -> dict[str, float | None]:
     return {"min": values[0], "q1": q1, "median": med, "q3": q3, "max": values[-1]}
 
 
+QUARTILE_POSITIONS: tuple[str, ...] = ("below_q1", "q1_q3", "above_q3")
+"""Where a value lies against the quartiles of its level (:func:`quartile_position`)."""
+
+
+def quartile_position(value: float | None, q1: float | None, q3: float | None) -> str | None:
+    """``below_q1`` (value < Q1), ``above_q3`` (value > Q3) or ``q1_q3`` (the middle
+    half, bounds included); None without a value or quartiles.
+
+    Why: value-only indicators (Kolada's kommun KPIs) have no national value to compare
+    with, so a unit is placed in the distribution of all units of its level instead —
+    a description, not a significance test (there are no intervals)."""
+    if value is None or q1 is None or q3 is None:
+        return None
+    if value < q1:
+        return "below_q1"
+    if value > q3:
+        return "above_q3"
+    return "q1_q3"
+
+
+def distribution(
+    indicator: Indicator | str,
+    *,
+    level: str,
+    period: int,
+    sex: str = "T",
+    age_group: str = "",
+    kommungrupp: str | None = None,
+) -> dict[str, Any]:
+    """``n``, ``min``, ``q1``, ``median``, ``q3``, ``max`` of the ``ok`` values of all
+    units of ``level`` (or only the members of ``kommungrupp``, edition 2017) in one
+    cell — the reference that value-only indicators are compared with (see
+    :func:`_quartiles` for the quantile definition)."""
+    ind = _indicator(indicator)
+    cell = Result.objects.filter(
+        indicator=ind, level=level, period=period, sex=sex, age_group=age_group, status="ok"
+    )
+    if kommungrupp:
+        cell = cell.filter(unit__code__in=kommungrupp_members(kommungrupp))
+    values = [float(v) for v in cell.values_list("value", flat=True) if v is not None]
+    return {"n": len(values), **_quartiles(values)}
+
+
+def unit_kommungrupp(unit: Unit) -> ComparatorMembership | None:
+    """The kommun's SKR kommungrupp (edition 2017), or None."""
+    return (
+        ComparatorMembership.objects.filter(
+            unit=unit, group__kind=KOMMUNGRUPP_KIND, group__edition=KOMMUNGRUPP_EDITION
+        )
+        .select_related("group")
+        .first()
+    )
+
+
 def unit_profile(
     unit_code: str, period: int | None = None, *, sex: str = "T", age_group: str = ""
 ) -> list[dict[str, Any]]:
@@ -604,13 +669,19 @@ def unit_profile(
     Each row: indicator ``code``, ``title_sv``, ``value_unit``, ``polarity``, ``domain``,
     ``period`` (``period`` if given, else the indicator's latest at that level), the
     unit's ``value``/``lower``/``upper``/``status``/``vs_nation``, ``national_value``,
-    and ``n``, ``min``, ``q1``, ``median``, ``q3``, ``max`` of the level's ok values.
+    ``n``, ``min``, ``q1``, ``median``, ``q3``, ``max`` of the level's ok values and
+    ``vs_quartiles`` (:func:`quartile_position` against them); for a kommun also its
+    kommungrupp's ``group_code``, ``group_name``, ``group_n``, ``group_q1``,
+    ``group_median``, ``group_q3`` and ``vs_group_quartiles``. Indicators without a
+    national value (Kolada's kommun KPIs) are compared with these instead.
     """
     try:
         unit = Unit.objects.get(code=unit_code)
     except Unit.DoesNotExist:
         raise ResultsError(f"Ingen enhet med koden '{unit_code}' finns.") from None
     out = []
+    membership = unit_kommungrupp(unit) if unit.level == "kommun" else None
+    group_members = kommungrupp_members(membership.group.code) if membership else set()
     indicator_ids = (
         Result.objects.filter(level=unit.level, sex=sex, age_group=age_group)
         .order_by()
@@ -628,13 +699,17 @@ def unit_profile(
         cell = Result.objects.filter(
             indicator=ind, level=unit.level, period=per, sex=sex, age_group=age_group
         )
-        values = [
-            float(v)
-            for v in cell.filter(status="ok").values_list("value", flat=True)
+        ok_values = [
+            (code, float(v))
+            for code, v in cell.filter(status="ok").values_list("unit__code", "value")
             if v is not None
         ]
+        values = [v for _c, v in ok_values]
+        group = _quartiles([v for c, v in ok_values if c in group_members])
+        spread = _quartiles(values)
         own = cell.filter(unit=unit).values("value", "lower", "upper", "status", "vs_nation")
         mine = _public(dict(own[0])) if own else {"status": "missing"}
+        own_value = float(mine["value"]) if mine.get("value") is not None else None
         national = (
             Result.objects.filter(
                 indicator=ind, level="nation", period=per, sex=sex, age_group=age_group,
@@ -662,7 +737,17 @@ def unit_profile(
                 "vs_nation": mine.get("vs_nation"),
                 "national_value": national,
                 "n": len(values),
-                **_quartiles(values),
+                **spread,
+                "vs_quartiles": quartile_position(own_value, spread["q1"], spread["q3"]),
+                "group_code": membership.group.code if membership else None,
+                "group_name": membership.group.name if membership else None,
+                "group_n": sum(1 for c, _v in ok_values if c in group_members),
+                "group_q1": group["q1"],
+                "group_median": group["median"],
+                "group_q3": group["q3"],
+                "vs_group_quartiles": quartile_position(own_value, group["q1"], group["q3"])
+                if membership
+                else None,
             }
         )
     return out

@@ -101,6 +101,39 @@ def value_unit(ind: Indicator) -> str:
     return _(unit) if unit else ""
 
 
+def method_description(ind: Indicator) -> str:
+    """How the value and its interval are computed, in the active language.
+
+    The results' ``method`` column (``engine_compare.method_text``) is English data for
+    exports and the API; pages describe the same method from the indicator's type and
+    interval method through gettext (it showed "rate; Byar's approximation interval
+    (95 %)" on Swedish pages)."""
+    kind = ind.type
+    ci = ind.ci_method
+    if kind == "value":
+        return _("Publicerat värde; inget konfidensintervall")
+    if kind == "count":
+        return _("Antal; inget konfidensintervall")
+    if ci == "none":
+        return _("%(type)s; inget konfidensintervall (totalräkning)") % {
+            "type": str(TYPE_LABELS.get(kind, kind)).capitalize()
+        }
+    if kind == "dsr":
+        return _("Åldersstandardiserad kvot; Dobsons intervall med Byars gränser (95 %)")
+    names = {
+        "wilson": _("Wilsons intervall"),
+        "exact": _("exakt intervall (Clopper–Pearson)")
+        if kind == "proportion"
+        else _("exakt Poissonintervall (Garwood)"),
+        "byar": _("Byars approximation"),
+        "auto": _("exakt Poissonintervall under 10 händelser, Byars approximation från 10"),
+    }
+    return _("%(type)s; %(method)s (95 %%)") % {
+        "type": str(TYPE_LABELS.get(kind, kind)).capitalize(),
+        "method": names.get(ci, ci),
+    }
+
+
 def _value_label(ind: Indicator) -> str:
     unit = value_unit(ind)
     return f"{_('Värde')} ({unit})" if unit else _("Värde")
@@ -305,6 +338,47 @@ def _funnel(
     return figure, ""
 
 
+def _median_reference(
+    ind: Indicator,
+    nation: dict[str, Any] | None,
+    *,
+    level: str | None,
+    period: int | None,
+    sex: str,
+    age_group: str,
+    kommungrupp: str,
+    decimals: int,
+) -> dict[str, Any] | None:
+    """What a unit is compared with when the nation has no value (Kolada's kommun KPIs
+    have no Riket row): the median and quartiles of all units of the level and, with a
+    kommungrupp chosen, of the group (:func:`datasmart.indicators.results.distribution`).
+    None when the nation has a value or there is nothing to describe."""
+    if nation and nation.get("status") == "ok" and nation.get("value") is not None:
+        return None
+    if not level or period is None:
+        return None
+    cell: dict[str, Any] = {"level": level, "period": period, "sex": sex, "age_group": age_group}
+    spread = results.distribution(ind, **cell)
+    if not spread["n"]:
+        return None
+    plural = str(LEVEL_LABELS.get(level, level)).lower()
+    group = results.distribution(ind, **cell, kommungrupp=kommungrupp) if kommungrupp else None
+    return {
+        "q1": spread["q1"],
+        "q3": spread["q3"],
+        "n": spread["n"],
+        "label": _("Median, alla %(level)s") % {"level": plural},
+        "note": _("Jämförs med medianen för alla %(level)s: källan har inget värde för riket.")
+        % {"level": plural},
+        "median_text": fmt(spread["median"], decimals),
+        "quartiles_text": rounding.format_range(spread["q1"], spread["q3"], decimals),
+        "group_median_text": fmt(group["median"], decimals) if group and group["n"] else "",
+        "group_quartiles_text": rounding.format_range(group["q1"], group["q3"], decimals)
+        if group and group["n"]
+        else "",
+    }
+
+
 @require_GET
 def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
@@ -353,6 +427,16 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         else auto_mode
     )
     rows = [table_row(r, mode=mode, judged=judged, decimals=decimals) for r in raw]
+    reference = _median_reference(
+        ind, nation, level=level, period=period, sex=sex, age_group=age_group,
+        kommungrupp=kommungrupp, decimals=decimals,
+    )  # fmt: skip
+    if reference:
+        for r in rows:
+            position = results.quartile_position(r["value"], reference["q1"], reference["q3"])
+            key = charts.quartile_key(position, ind.polarity) if r["ok"] else None
+            r["quartile_key"] = key or ""
+            r["quartile_label"] = charts.comparison_label(key) if key else r["value_text"]
     rows = _sort_rows(rows, sort, direction == "desc")
     unit_urls = {r["code"]: r["profile_url"] for r in rows}
 
@@ -531,8 +615,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             if nation and nation.get("status") == "ok" and nation.get("lower") is not None
             else ""
         ),
-        "method": next((r.get("method") for r in raw if r.get("method")), "")
-        or (nation.get("method") if nation else ""),
+        "method": method_description(ind) if (raw or nation) else "",
         "map_fig": map_fig,
         "funnel_fig": funnel_fig,
         "funnel_reason": funnel_reason,
@@ -547,6 +630,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "downloads": downloads,
         "has_comparison": auto_mode == "comparison",
         "judged": judged,
+        "reference": reference,
         "has_ci": any(r["ci_text"] and r["ok"] for r in rows),
         "has_counts": any(r["ok"] and r["numerator_text"] for r in rows),
     }
@@ -570,6 +654,8 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
         period = None
     profile = results.unit_profile(unit.code, period)
     titles = {i.code: i for i in services.list_indicators()}
+    level_plural = str(LEVEL_LABELS.get(unit.level, unit.level)).lower()
+    median_label = _("Median, alla %(level)s") % {"level": level_plural}
     spine: list[charts.SpineRow] = []
     table: list[dict[str, Any]] = []
     for item in profile:
@@ -584,6 +670,13 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
         title = _title(ind) if ind else code
         ok = status == "ok" and item.get("value") is not None
         value = item.get("value") if ok else None
+        # no comparison with the nation (Kolada's kommun KPIs have no Riket row): place
+        # the unit against the level's quartiles instead of leaving it grey
+        by_quartiles = key == "not_compared" and ok
+        quartile = charts.quartile_key(item.get("vs_quartiles"), polarity) if ok else None
+        if by_quartiles and quartile:
+            key = quartile
+        group_key = charts.quartile_key(item.get("vs_group_quartiles"), polarity) if ok else None
         spine.append(
             charts.SpineRow(
                 code=code,
@@ -598,6 +691,7 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
                 colour_key=key,
                 higher_is_better=None if not judged else polarity == "higher_is_better",
                 decimals=decimals,
+                median_label=median_label,
             )
         )
         table.append(
@@ -621,10 +715,16 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
                 "max_text": fmt(item.get("max"), decimals),
                 "colour_key": key,
                 "colour_label": charts.category_label(key, judged),
+                "by_quartiles": key.startswith("quartile_"),
+                "group_median_text": fmt(item.get("group_median"), decimals),
+                "group_key": group_key or "",
+                "group_label": charts.category_label(group_key, judged) if group_key else "",
                 "polarity": POLARITY_LABELS.get(polarity, polarity),
             }
         )
     spine_fig = charts.spine_figure(spine) if spine else None
+    used = {r["colour_key"] for r in table}
+    group = next((i for i in profile if i.get("group_code")), None)
     context = {
         "unit": unit,
         "level_label": LEVEL_LABELS.get(unit.level, unit.level),
@@ -634,7 +734,16 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
         "legend": [
             {"key": k, "label": charts.comparison_label(k)}
             for k in ("better", "similar", "worse", "higher", "lower", "not_compared", "suppressed")
+        ]
+        + [
+            {"key": k, "label": charts.comparison_label(k)}
+            for k in charts.QUARTILE_COLOURS
+            if k in used
         ],
+        "any_quartiles": any(r["by_quartiles"] for r in table),
+        "level_plural": level_plural,
+        "group_code": group.get("group_code") if group else "",
+        "group_name": group.get("group_name") if group else "",
     }
     return render(request, "indicators/profile.html", context)
 
