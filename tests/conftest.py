@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+# The conformance guard (tests/conformance_guard.py) must see every test of the run,
+# including under pytest-xdist, so it is a plugin of the root conftest.
+pytest_plugins = ["tests.conformance_guard"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]

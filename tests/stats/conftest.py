@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from stats_support import Table, conformance_dir
+from stats_support import Table
+from tests.conformance_guard import require_folder
 
 
 @pytest.fixture(scope="session")
 def phe() -> Callable[[str], Table]:
-    """Load a conformance CSV by file name; skip cleanly if the folder is absent."""
-    folder = conformance_dir()
-    if not folder.is_dir():
-        pytest.skip(f"conformance data not found at {folder} (set DATASMART_CONFORMANCE_DIR)")
+    """Load a conformance CSV by file name; a missing folder fails the test (never a
+    skip: a run without the conformance data must not be green)."""
+    folder = require_folder()
 
     def load(name: str) -> Table:
         return Table(folder / name)

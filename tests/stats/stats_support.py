@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tests.conformance_guard import conformance_dir, record_opened
+
+__all__ = ["Table", "assert_close", "conformance_dir"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def conformance_dir() -> Path:
-    """Folder of the PHEindicatormethods conformance CSVs.
-
-    ``DATASMART_CONFORMANCE_DIR`` overrides the default ``<repo>/../shared/conformance/phe``.
-    """
-    env = os.environ.get("DATASMART_CONFORMANCE_DIR")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "conformance" / "phe"
 
 
 class Table:
     """A CSV read the way the conformance README prescribes: empty cell = missing."""
 
     def __init__(self, path: Path) -> None:
+        record_opened(path)
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             self.columns: list[str] = list(reader.fieldnames or [])

@@ -161,18 +161,20 @@ SII_CASES = [
     (386, 405, 1, "CL", {"transform": True, "multiplier": -1}, [0.95], [386, 396]),
     (406, 425, 1, "CL", {"transform": True}, [0.98], [406, 416]),
     (366, 385, 1, "CL", {"transform": True}, [0.95, 0.98], [366, 376]),
-    (426, 445, 1, "CL", {"transform": True}, [0.95], [426, 436]),
+    (426, 445, 1, "CL", {"transform": True, "rii": False}, [0.95], [426, 436]),
     (91, 110, 2, "SE", {}, [0.95], [91, 101]),
     (91, 110, 2, "CL", {}, [0.95], [91, 101]),
     (91, 110, 2, "COUNT", {}, [0.95], [91, 101]),
     (91, 110, 1, "CL", {}, [0.95], [286, 296]),
     (111, 130, 2, "CL", {"multiplier": 100}, [0.95], [111, 121]),
+    (111, 130, 2, "CL", {"multiplier": 100, "rii": False}, [0.95], [111, 121]),  # 23
     (131, 150, 2, "CL", {"multiplier": -100}, [0.95], [131, 141]),
+    (131, 150, 2, "CL", {"multiplier": -100, "rii": False}, [0.95], [131, 141]),  # 25
     (326, 345, 2, "CL", {"transform": True}, [0.95], [326, 336]),
     (346, 365, 2, "CL", {"transform": True, "multiplier": -1}, [0.95], [346, 356]),
     (466, 485, 2, "CL", {"transform": True}, [0.98], [466, 476]),
     (486, 505, 2, "CL", {"transform": True}, [0.95, 0.98], [486, 496]),
-    (446, 465, 2, "CL", {"transform": True}, [0.95], [446, 456]),
+    (446, 465, 2, "CL", {"transform": True, "rii": False}, [0.95], [446, 456]),
 ]
 
 
@@ -197,7 +199,7 @@ def test_sii(phe, case):
         block = sorted((r for r in rows if r["Area"] == area), key=lambda r: float(r["Quantile"]))
         names = ("Value", "Population", "Count", "StandardError", "LowerCL", "UpperCL")
         col = {c: np.array([float(r[c]) if r[c] else np.nan for r in block]) for c in names}
-        value = col["Count"] / col["Population"] if spread == "COUNT" else col["Value"]
+        value = {"count": col["Count"]} if spread == "COUNT" else {"value": col["Value"]}
         spread_args = (
             {"se": col["StandardError"]}
             if spread == "SE"
@@ -205,7 +207,8 @@ def test_sii(phe, case):
         )
         expected = t.rows[erow - 1]
         for level, confidence in enumerate(confidences, start=1):
-            r = sii(value, col["Population"], value_type=VT[vt], confidence=confidence, rng=2024,
+            args = {"value": None, **value, "population": col["Population"]}
+            r = sii(**args, value_type=VT[vt], confidence=confidence, rng=2024,
                     **spread_args, **kwargs)  # fmt: skip
             pairs = {
                 "sii": r.sii,
@@ -217,6 +220,9 @@ def test_sii(phe, case):
                 f"rii_uppercl_{level}": r.rii_upper,
             }
             for name, mine in pairs.items():
+                if name.startswith("rii") and kwargs.get("rii") is False:
+                    assert np.isnan(mine), name  # rii = FALSE: only the SII and its limits
+                    continue
                 if expected[name] == "":
                     continue
                 ours, theirs = columns.setdefault(name, ([], []))
@@ -230,19 +236,73 @@ def test_sii(phe, case):
             assert_close(ours, theirs, rtol=1e-8, label=name)
 
 
+def _sii_block(t, first, last):
+    """Rows ``first``–``last`` (1-based) of the SII file as columns, in quantile order."""
+    rows = sorted(t.rows[first - 1 : last], key=lambda r: float(r["Quantile"]))
+    names = ("Quantile", "Value", "Population", "Count", "StandardError", "LowerCL", "UpperCL")
+    return {c: np.array([float(r[c]) if r[c] else np.nan for r in rows]) for c in names}
+
+
 def test_sii_errors(phe):
+    """The peer's error blocks (README 4.10): rows 151–200 and rows 1–3."""
     from datasmart.stats import sii
 
     t = phe("sii_testdata.csv")
-    col = {c: np.array([float(r[c]) if r[c] else np.nan for r in t.rows[150:160]])
-           for c in ("Value", "Population", "StandardError")}  # fmt: skip
+    col = _sii_block(t, 151, 160)
     with pytest.raises(ValueError, match="is not positive"):
-        sii(col["Value"], col["Population"], se=np.ones(10))  # population -200
+        sii(col["Value"], col["Population"], se=col["StandardError"])  # population -200
+    col = _sii_block(t, 161, 165)  # a standard error of -5
+    with pytest.raises(ValueError, match=r"se\[2\] = -5: negative or missing standard errors"):
+        sii(col["Value"], col["Population"], se=col["StandardError"])
+    col = _sii_block(t, 166, 170)  # x = Count, a count of 0
+    with pytest.raises(ValueError, match=r"count\[2\] = 0: zero or negative count"):
+        sii(None, col["Population"], count=col["Count"], value_type="proportion",
+            se=col["StandardError"])  # fmt: skip
+    col = _sii_block(t, 1, 20)  # values 0-100 are not proportions
+    with pytest.raises(ValueError, match="proportions must lie between 0 and 1"):
+        sii(col["Value"][:10], col["Population"][:10], value_type="proportion",
+            se=col["StandardError"][:10])  # fmt: skip
+    for first, bad in ((171, r"upper_cl\[3\] = 11"), (176, r"lower_cl\[1\] = 8")):
+        col = _sii_block(t, first, first + 4)
+        with pytest.raises(ValueError, match=bad + ": confidence limits of a proportion"):
+            sii(col["Value"], col["Population"], value_type="proportion",
+                lower_cl=col["LowerCL"], upper_cl=col["UpperCL"])  # fmt: skip
+    col = _sii_block(t, 191, 200)  # SE and limits missing in the first five rows
+    with pytest.raises(ValueError, match=r"se\[0\] = nan: negative or missing standard errors"):
+        sii(col["Value"], col["Population"], se=col["StandardError"])
+    with pytest.raises(ValueError, match="negative or missing lower or upper confidence limits"):
+        sii(col["Value"], col["Population"], lower_cl=col["LowerCL"], upper_cl=col["UpperCL"])
+    col = _sii_block(t, 1, 3)
     with pytest.raises(ValueError, match="between 5 and 100"):
-        sii([1.0, 2.0, 3.0], [10, 10, 10], se=[1, 1, 1])
+        sii(col["Value"], col["Population"], lower_cl=col["LowerCL"], upper_cl=col["UpperCL"])
     with pytest.raises(ValueError, match="transform needs"):
         sii(np.arange(5.0), np.ones(5), se=np.ones(5), transform=True)
     with pytest.raises(ValueError, match="give se, or both"):
         sii(np.arange(5.0), np.ones(5))
+    with pytest.raises(ValueError, match="sii needs value, or count for a proportion"):
+        sii(None, np.ones(5), se=np.ones(5))
     with pytest.raises(ValueError, match="repetitions"):
         sii(np.arange(5.0), np.ones(5), se=np.ones(5), repetitions=10)
+
+
+def test_sii_warnings(phe):
+    """The peer's warning blocks: more than 10 quantiles (rows 211–225) and an area
+    missing quantile 6 (rows 1–15 and 17–20: area2 is dropped, area1 computed)."""
+    from datasmart.stats import sii
+
+    t = phe("sii_testdata.csv")
+    col = _sii_block(t, 211, 225)
+    with pytest.warns(UserWarning, match="small values can make the SII unstable"):
+        r = sii(col["Value"], col["Population"], lower_cl=col["LowerCL"],
+                upper_cl=col["UpperCL"], repetitions=1000, rng=1)  # fmt: skip
+    assert np.isfinite(r.sii)
+    area1, area2 = _sii_block(t, 1, 10), _sii_block(t, 11, 20)
+    keep = area2["Quantile"] != 6
+    area2 = {c: v[keep] for c, v in area2.items()}
+    r1 = sii(area1["Value"], area1["Population"], quantile=area1["Quantile"],
+             lower_cl=area1["LowerCL"], upper_cl=area1["UpperCL"], repetitions=1000)  # fmt: skip
+    assert r1.sii == pytest.approx(float(t.rows[0]["sii"]), rel=1e-8)
+    with pytest.warns(UserWarning, match="quantile 6 missing"):
+        r2 = sii(area2["Value"], area2["Population"], quantile=area2["Quantile"],
+                 lower_cl=area2["LowerCL"], upper_cl=area2["UpperCL"])  # fmt: skip
+    assert all(np.isnan(v) for v in r2)

@@ -39,18 +39,9 @@ def test_public_names_documented():
 
 
 def test_every_conformance_file_is_used(phe):
-    """Each CSV in the conformance folder is read by some statistics test."""
-    from pathlib import Path
-
+    """The conformance folder holds CSVs; that each one is opened by some test of this
+    run is checked when the session ends (``tests/conformance_guard.py``, which
+    aggregates the files opened on every pytest-xdist worker)."""
     from stats_support import conformance_dir
 
-    here = Path(__file__).parent
-    source = "".join(p.read_text(encoding="utf-8") for p in here.glob("test_stats_*.py"))
-    unused = [
-        p.name
-        for p in sorted(conformance_dir().glob("*.csv"))
-        if p.name not in source
-        # read through f"funnel_rate_limits_{name}_expected.csv"
-        and not (p.name.startswith("funnel_rate_limits_") and "funnel_rate_limits_{" in source)
-    ]
-    assert unused == []
+    assert sorted(conformance_dir().glob("*.csv")), "no conformance CSVs"
