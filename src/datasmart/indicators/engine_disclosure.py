@@ -268,9 +268,12 @@ def _protect(
             problem, hidden, a["other_unknown"] & ~hidden, a["candidate"] & ~hidden, cost,
             threshold, memo,
         )  # fmt: skip
-        new = found.picks[~forced[found.picks]] if found.picks.size else found.picks
+        new = found.picks[~hidden[found.picks]] if found.picks.size else found.picks
         if found.failing.size == 0 or new.size == 0:
             break
+        # Everything hidden so far stays hidden (the search must not trade an earlier
+        # secondary cell for another: the audit's certificates assume a growing set).
+        forced = hidden.copy()
         forced[new] = True
         reason = _secondary(gid_all, row_all, a, link, forced)
     return reason
