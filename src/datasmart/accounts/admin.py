@@ -69,7 +69,12 @@ class MembershipInline(admin.TabularInline):
 
 
 #: Order of the levels in the unit list: the nation first, kommuner last.
-_LEVEL_ORDER = {Level.NATION: 0, Level.SJUKVARDSREGION: 1, Level.REGION: 2, Level.KOMMUN: 3}
+_LEVEL_ORDER: dict[str, int] = {
+    Level.NATION: 0,
+    Level.SJUKVARDSREGION: 1,
+    Level.REGION: 2,
+    Level.KOMMUN: 3,
+}
 
 
 class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

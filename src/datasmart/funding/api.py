@@ -14,8 +14,10 @@ Mount with ``api.add_router("/funding", "datasmart.funding.api.router")``. Paths
 - ``GET /agreements/{year}/annex.csv`` and ``annex.xlsx`` — the decision annex;
 - ``GET /agreements/{year}/conditions`` — conditions and fulfilment counts;
 - ``GET /agreements/{year}/surveys`` and ``…/surveys/{code}/status`` — reporting surveys, who
-  reported and who is late; ``GET``/``PUT …/responses/{unit}`` — read, save or submit a
-  recipient's answers (``REPORT_FUNDING`` for that unit); ``POST …/reopen`` (``MANAGE_FUNDING``).
+  reported and who is late; ``POST /agreements/{year}/surveys`` creates one and
+  ``PUT …/surveys/{code}`` changes it (the agreement's administrators);
+  ``GET``/``PUT …/responses/{unit}`` — read, save or submit a recipient's answers
+  (``REPORT_FUNDING`` for that unit); ``POST …/reopen`` (administrators).
 
 Reading needs ``VIEW_FUNDING`` (every member; anonymous callers get 401). Authentication:
 bearer API token or signed-in session, as in the accounts API.
@@ -691,6 +693,112 @@ def surveys(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) -> An
             }
         )
     return out
+
+
+class QuestionIn(Schema):
+    code: str = Field(..., max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    text: str = Field(..., min_length=1, max_length=2000)
+    type: str = Field("text", description="text, number, yesno eller choice")
+    required: bool = False
+    choices: list[str] = Field(default_factory=list, description="för type=choice, minst två")
+    help: str = Field("", max_length=2000)
+
+
+class SurveyChangeIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    due_date: dt.date
+    questions: list[QuestionIn] = Field(..., min_length=1, max_length=100)
+
+
+class SurveyIn(SurveyChangeIn):
+    code: str = Field(..., max_length=60, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    respondent_level: str = Field(..., description="kommun eller region")
+
+
+class SurveyDefinitionOut(Schema):
+    code: str
+    title: str
+    respondent_level: str
+    due_date: dt.date
+    questions: list[dict[str, Any]]
+
+
+def _survey_definition(survey: Any) -> dict[str, Any]:
+    return {
+        "code": survey.code,
+        "title": survey.title,
+        "respondent_level": survey.respondent_level,
+        "due_date": survey.due_date,
+        "questions": survey.questions,
+    }
+
+
+WRITE = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/agreements/{year}/surveys",
+    response={201: SurveyDefinitionOut, **WRITE},
+    auth=token_or_session,
+    summary="Skapa en rapporteringsenkät (överenskommelsens administratörer)",
+    description="Koden: a–z, 0–9 och bindestreck. Sista dag nära överenskommelsens år. "
+    "Frågor: text, number, yesno eller choice (minst två svarsalternativ). Nekad åtkomst loggas.",
+)
+def survey_create(
+    request: HttpRequest, body: SurveyIn, year: int = Path(..., ge=1900, le=2200)
+) -> Any:
+    from .followup import create_survey
+
+    agreement = _agreement(year)
+    try:
+        survey = create_survey(
+            agreement,
+            code=body.code,
+            title=body.title,
+            respondent_level=body.respondent_level,
+            due_date=body.due_date,
+            questions=[q.dict() for q in body.questions],
+            by=request.auth,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.FundingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(201, _survey_definition(survey))
+
+
+@router.put(
+    "/agreements/{year}/surveys/{code}",
+    response={200: SurveyDefinitionOut, **WRITE},
+    auth=token_or_session,
+    summary="Ändra en rapporteringsenkät (överenskommelsens administratörer)",
+    description="Rubrik, sista dag och frågor. En fråga som redan besvarats kan inte tas bort "
+    "eller byta typ. Kod och svarande nivå ändras inte.",
+)
+def survey_update(
+    request: HttpRequest,
+    body: SurveyChangeIn,
+    year: int = Path(..., ge=1900, le=2200),
+    code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
+) -> Any:
+    from .followup import update_survey
+
+    survey = _survey(_agreement(year), code)
+    try:
+        updated = update_survey(
+            survey,
+            title=body.title,
+            due_date=body.due_date,
+            questions=[q.dict() for q in body.questions],
+            by=request.auth,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.FundingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return _survey_definition(updated)
 
 
 @router.get(

@@ -370,6 +370,8 @@ def _check_questions(questions: Any) -> list[dict[str, Any]]:
         code, text, qtype = q.get("code"), q.get("text"), q.get("type", "text")
         if not isinstance(code, str) or not code.strip():
             problems.append(f"{where}.code: saknas")
+        elif not CODE_RE.match(code):
+            problems.append(f"{where}.code: {code!r} (använd a–z, 0–9 och bindestreck)")
         elif code in seen:
             problems.append(f"{where}.code: {code!r} används två gånger")
         if not isinstance(text, str) or not text.strip():
@@ -414,10 +416,16 @@ def create_survey(
     by: Any,
     request: HttpRequest | None = None,
 ) -> Survey:
-    """Create a reporting survey; every question is checked first."""
+    """Create a reporting survey (administrators); code, title, due date and every
+    question are checked first."""
     _manage(by, request)
     if respondent_level not in (RecipientLevel.KOMMUN, RecipientLevel.REGION):
         raise FundingError("Enkäter besvaras av kommuner eller regioner.")
+    code = check_code(code, "enkäten")
+    title = _check_title(title)
+    if due_date is None:
+        raise FundingError("Ange enkätens sista dag.")
+    check_due_date(due_date, agreement, "enkäten")
     clean = _check_questions(list(questions))
     if agreement.surveys.filter(code=code).exists():
         raise FundingError(f"Enkäten {code!r} finns redan för {agreement.year}.")
@@ -435,6 +443,67 @@ def create_survey(
             actor=by,
             target=survey,
             detail={"year": agreement.year, "code": code, "questions": len(clean)},
+            request=request,
+        )
+    return survey
+
+
+def _check_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise FundingError("Ge enkäten en rubrik.")
+    if len(title) > 200:
+        raise FundingError(f"Rubriken är {len(title)} tecken; högst 200.")
+    return title
+
+
+def update_survey(
+    survey: Survey,
+    *,
+    title: str,
+    due_date: dt.date,
+    questions: Sequence[Mapping[str, Any]],
+    by: Any,
+    request: HttpRequest | None = None,
+) -> Survey:
+    """Change a survey's title, due date and questions (administrators).
+
+    Answers already given must keep their meaning: once someone has answered a question,
+    it cannot be removed or change type (its text and help may be clarified, and new
+    questions added). The code and respondent level never change; make a new survey.
+    """
+    _manage(by, request)
+    title = _check_title(title)
+    if due_date is None:
+        raise FundingError("Ange enkätens sista dag.")
+    check_due_date(due_date, survey.agreement, "enkäten")
+    clean = _check_questions(list(questions))
+    new_types = {q["code"]: q["type"] for q in clean}
+    old_types = {q.get("code"): q.get("type") for q in survey.questions}
+    answered: set[str] = set()
+    for answers in survey.responses.values_list("answers", flat=True):
+        answered.update(answers or {})
+    problems = []
+    for code in sorted(answered & set(old_types)):
+        if code not in new_types:
+            problems.append(f"{code}: frågan har svar och kan inte tas bort")
+        elif new_types[code] != old_types[code]:
+            problems.append(
+                f"{code}: frågan har svar och kan inte byta typ "
+                f"({old_types[code]} → {new_types[code]})"
+            )
+    if problems:
+        raise FundingError("Enkäten kan inte ändras så: " + "; ".join(problems) + ".")
+    with transaction.atomic():
+        survey.title = title
+        survey.due_date = due_date
+        survey.questions = clean
+        survey.save(update_fields=["title", "due_date", "questions"])
+        record_event(
+            "funding.survey.update",
+            actor=by,
+            target=survey,
+            detail={"year": survey.agreement.year, "code": survey.code, "questions": len(clean)},
             request=request,
         )
     return survey

@@ -40,7 +40,7 @@ from .models import (
     SurveyResponse,
 )
 from .reminders import REMIND_COLUMNS, remind_rows
-from .rights import is_administrator
+from .rights import is_administrator, require_administrator
 from .services import FundingError
 from .views import _get, _view
 
@@ -449,3 +449,157 @@ def results(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
         "expected": len(followup.expected_units(survey.agreement, survey.respondent_level)),
     }
     return render(request, "funding/results.html", context)
+
+
+# --------------------------------------------------------------------------- survey editing
+
+QUESTION_TYPE_LABELS = [
+    ("text", "Text"),
+    ("number", "Tal"),
+    ("yesno", "Ja eller nej"),
+    ("choice", "Ett av flera alternativ"),
+]
+BLANK_QUESTION_ROWS = 3
+
+
+def _question_rows(post: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The form's question rows → (rows to show again, questions for the service).
+
+    A row without text is skipped; a row without a code gets ``fraga-<n>``; choices are
+    separated by semicolons."""
+    rows: list[dict[str, Any]] = []
+    questions: list[dict[str, Any]] = []
+    raw_count = post.get("rader", "")
+    count = min(int(raw_count), 100) if raw_count.isdigit() else 0
+    used: set[str] = set()
+    for i in range(count):
+        row = {
+            "code": post.get(f"q-{i}-code", "").strip(),
+            "text": post.get(f"q-{i}-text", "").strip(),
+            "type": post.get(f"q-{i}-type", "text"),
+            "required": post.get(f"q-{i}-required") == "on",
+            "choices": post.get(f"q-{i}-choices", "").strip(),
+            "help": post.get(f"q-{i}-help", "").strip(),
+        }
+        rows.append(row)
+        if not row["text"] and not row["code"]:
+            continue
+        code = row["code"] or next(
+            c for n in range(len(questions) + 1, 1000) if (c := f"fraga-{n}") not in used
+        )
+        used.add(code)
+        questions.append(
+            {
+                "code": code,
+                "text": row["text"],
+                "type": row["type"],
+                "required": row["required"],
+                "choices": [c.strip() for c in row["choices"].split(";") if c.strip()],
+                "help": row["help"],
+            }
+        )
+    return rows, questions
+
+
+def _rows_from_survey(survey: Survey | None) -> list[dict[str, Any]]:
+    out = []
+    for q in survey.questions if survey else []:
+        out.append(
+            {
+                "code": q.get("code", ""),
+                "text": q.get("text", ""),
+                "type": q.get("type", "text"),
+                "required": bool(q.get("required")),
+                "choices": "; ".join(str(c) for c in q.get("choices") or []),
+                "help": q.get("help", ""),
+            }
+        )
+    return out
+
+
+def _blank_rows(n: int) -> list[dict[str, Any]]:
+    return [
+        {"code": "", "text": "", "type": "text", "required": False, "choices": "", "help": ""}
+        for _ in range(n)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_edit(request: HttpRequest, year: int, code: str | None = None) -> HttpResponse:
+    """Create (``code`` None) or change a reporting survey: title, who answers, due date and
+    the questions as rows (no JavaScript; "Fler frågor" adds blank rows). Only the
+    agreement's administrators see the form; :func:`followup.create_survey` and
+    :func:`followup.update_survey` check the rights and every field again."""
+    agreement = _get(year)
+    survey = _survey(year, code) if code is not None else None
+    require_administrator(request.user, request=request, action="survey_form")
+    error = None
+    status = 200
+    values = {
+        "code": survey.code if survey else "",
+        "title": survey.title if survey else "",
+        "respondent_level": survey.respondent_level if survey else "kommun",
+        "due_date": survey.due_date.isoformat() if survey else "",
+    }
+    rows = _rows_from_survey(survey) + _blank_rows(BLANK_QUESTION_ROWS if survey else 5)
+    if request.method == "POST":
+        values = {
+            "code": survey.code if survey else request.POST.get("code", "").strip(),
+            "title": request.POST.get("title", ""),
+            "respondent_level": survey.respondent_level
+            if survey
+            else request.POST.get("respondent_level", ""),
+            "due_date": request.POST.get("due_date", "").strip(),
+        }
+        rows, questions = _question_rows(request.POST)
+        if request.POST.get("action") == "fler":
+            rows += _blank_rows(BLANK_QUESTION_ROWS)
+        else:
+            try:
+                try:
+                    due_date = dt.date.fromisoformat(values["due_date"])
+                except ValueError:
+                    raise FundingError("Ange sista dag som ÅÅÅÅ-MM-DD.") from None
+                if survey is None:
+                    saved = followup.create_survey(
+                        agreement,
+                        code=values["code"],
+                        title=values["title"],
+                        respondent_level=values["respondent_level"],
+                        due_date=due_date,
+                        questions=questions,
+                        by=request.user,
+                        request=request,
+                    )
+                else:
+                    saved = followup.update_survey(
+                        survey,
+                        title=values["title"],
+                        due_date=due_date,
+                        questions=questions,
+                        by=request.user,
+                        request=request,
+                    )
+            except FundingError as exc:
+                error = str(exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    f"Enkäten {saved.title} är {'sparad' if survey else 'skapad'}.",
+                )
+                return HttpResponseRedirect(
+                    reverse("funding:reporting", args=[year]) + f"?enkat={saved.code}#svar"
+                )
+    context = {
+        "agreement": agreement,
+        "survey": survey,
+        "values": values,
+        "rows": rows,
+        "types": QUESTION_TYPE_LABELS,
+        "levels": [("kommun", "Kommuner"), ("region", "Regioner")],
+        "error": error,
+        "answered": survey.responses.exists() if survey else False,
+    }
+    return render(request, "funding/survey_form.html", context, status=status)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:year>/bilaga.csv", views.annex, {"fmt": "csv"}, name="annex_csv"),
     path("<int:year>/korningar/", views.run_create, name="run_create"),
     path("<int:year>/rapportering/", views.reporting, name="reporting"),
+    path("<int:year>/enkater/ny/", followup_views.survey_edit, name="survey_create"),
+    path("<int:year>/enkater/<str:code>/andra/", followup_views.survey_edit, name="survey_edit"),
     path(
         "<int:year>/enkater/<str:code>/paminnelser/",
         followup_views.remind,

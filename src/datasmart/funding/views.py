@@ -435,6 +435,7 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
                 "missing": c.count("missing"),
                 "remind_url": link("funding:remind", year, s.code),
                 "results_url": link("funding:results", year, s.code),
+                "edit_url": link("funding:survey_edit", year, s.code),
             }
         )
     code = request.GET.get("enkat", "")
