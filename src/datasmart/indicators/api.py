@@ -41,6 +41,7 @@ from datasmart.geo.services import GeoError
 from datasmart.geo.validation import DataLoadError
 
 from . import composite, results, services
+from .imports import ImportNeedsConfirmation
 from .models import (
     CiMethod,
     ImportBatch,
@@ -216,12 +217,6 @@ class BatchPage(Schema):
     items: list[BatchOut]
 
 
-class ImportOut(Schema):
-    created: bool = Field(description="False: filen var redan inläst, inget ändrades")
-    message: str
-    batch: BatchOut
-
-
 class ProblemOut(Schema):
     file: str
     row: int | None
@@ -229,9 +224,23 @@ class ProblemOut(Schema):
     message: str
 
 
+class ImportOut(Schema):
+    created: bool = Field(description="False: filen var redan inläst, inget ändrades")
+    message: str
+    batch: BatchOut
+    warnings: list[ProblemOut] = Field(
+        default_factory=list, description="Bekräftade varningar (fil, rad, kolumn)"
+    )
+
+
 class ImportErrorOut(Schema):
     detail: str
     problems: list[ProblemOut]
+    needs_confirmation: bool = Field(
+        False,
+        description="True: inga fel men varningar (problems) som måste bekräftas; skicka "
+        "filen igen med confirm_warnings=true om uppgifterna stämmer",
+    )
 
 
 OBSERVATION_COLUMNS = [
@@ -443,10 +452,17 @@ def import_history(request: HttpRequest, filters: Query[BatchFilters]) -> Any:
     description=(
         "Kräver behörigheten import_data. Allt eller inget: vid fel listas varje problem med "
         "fil, rad och kolumn och inget sparas. Samma fil igen (samma SHA-256 och indikatorer) "
-        "ändrar inget och ger 200."
+        "ändrar inget och ger 200. Antal (täljare) ska vara heltal. Varningar (en kvots "
+        "täljare större än nämnaren) ger 422 med needs_confirmation = true och sparar inget; "
+        "med confirm_warnings=true läses filen in och svaret listar varningarna."
     ),
 )
-def import_upload(request: HttpRequest, file: File[UploadedFile], force: bool = False) -> Any:
+def import_upload(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    force: bool = False,
+    confirm_warnings: bool = False,
+) -> Any:
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:
         raise HttpError(413, f"Filen är större än {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     try:
@@ -455,10 +471,21 @@ def import_upload(request: HttpRequest, file: File[UploadedFile], force: bool = 
             file_name=file.name or "uppladdad fil",
             by=request.auth,  # type: ignore[attr-defined]
             force=force,
+            confirm_warnings=confirm_warnings,
             request=request,
         )
     except PermissionDenied as exc:
         raise HttpError(403, str(exc)) from exc
+    except ImportNeedsConfirmation as exc:
+        return Status(
+            422,
+            {
+                "detail": f"{len(exc.warnings)} varningar måste bekräftas; inget sparades. "
+                "Skicka filen igen med confirm_warnings=true om uppgifterna stämmer.",
+                "problems": [p.__dict__ for p in exc.warnings],
+                "needs_confirmation": True,
+            },
+        )
     except DataLoadError as exc:
         return Status(
             422,
@@ -475,6 +502,7 @@ def import_upload(request: HttpRequest, file: File[UploadedFile], force: bool = 
         "created": result.created,
         "message": result.message,
         "batch": _batch_dict(result.batch),
+        "warnings": [p.__dict__ for p in result.warnings],
     }
     return Status(201 if result.created else 200, body)
 

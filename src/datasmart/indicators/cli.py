@@ -140,8 +140,16 @@ def import_command(
         str | None, typer.Option(help="Användarnamn som inläsningen görs för (behörighet prövas)")
     ] = None,
     force: Annotated[bool, typer.Option(help="Läs in även om filen redan är inläst")] = False,
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            "--confirm",
+            help="Bekräfta varningarna (t.ex. en kvots täljare större än nämnaren) och läs in",
+        ),
+    ] = False,
 ) -> None:
-    """Läs in observationer från en fil; vid fel listas alla och inget sparas."""
+    """Läs in observationer från en fil; vid fel listas alla och inget sparas. Varningar
+    stoppar inläsningen tills de bekräftas med --confirm."""
     from datasmart.accounts.audit import SYSTEM
     from datasmart.accounts.models import User
     from datasmart.indicators.imports import import_observations
@@ -152,8 +160,10 @@ def import_command(
         if found is None:
             raise LookupError(f"Ingen användare '{user}'")
         by = found
-    result = import_observations(file, by=by, force=force)
+    result = import_observations(file, by=by, force=force, confirm_warnings=confirm)
     console.print(result.message, highlight=False)
+    for warning in result.warnings:
+        console.print(f"  [yellow]Bekräftad varning[/]: {warning}", highlight=False)
     if result.created:
         from datasmart.indicators.results import compute_all
 

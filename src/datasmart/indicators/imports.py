@@ -305,6 +305,23 @@ def _number(text: str | None, decimal_comma: bool) -> tuple[float | None, str | 
     return number, None
 
 
+_COUNT_NAMES: Final = {"numerator": "täljaren", "denominator": "nämnaren", "value": "värdet"}
+
+
+def _whole_number_columns(kind: str) -> tuple[str, ...]:
+    """Columns that hold counts of persons or events for an indicator type.
+
+    A rate's denominator may be person-time or a mean population, so it may have
+    decimals; a proportion's denominator is a number of persons."""
+    if kind == T_PROPORTION:
+        return ("numerator", "denominator")
+    if kind in COUNTED_TYPE_VALUES:
+        return ("numerator",)
+    if kind == T_COUNT:
+        return ("numerator", "value")
+    return ()
+
+
 def _fmt(number: float) -> str:
     return f"{number:g}" if abs(number) < 1e15 else repr(number)
 
@@ -341,11 +358,16 @@ def validate_rows(
     context: Context | None = None,
     *,
     column_names: Mapping[str, str] | None = None,
+    warnings: list[Problem] | None = None,
 ) -> tuple[list[CleanRow], list[Problem]]:
     """Check every row of ``table``; return clean rows, or the problems (file, row, column).
 
     ``column_names`` maps the standard column names to the names in the source file, so a
-    reference loader reports problems in its own file's terms.
+    reference loader reports problems in its own file's terms. Counts (numerators of
+    proportions, rates and counts; denominators of proportions; a count's value) must be
+    whole numbers. Findings that may be right but need a person's confirmation (a rate's
+    numerator larger than its denominator) are appended to ``warnings`` when it is given;
+    they do not stop the validation.
     """
     ctx = context or Context.load({(r.get("indicator") or "").strip() for _, r in table.rows})
     log = ProblemLog(table.file, column_names)
@@ -391,6 +413,7 @@ def validate_rows(
         if status not in STATUS_LABELS:
             bad("status", f"okänd status '{status}' (tillåtna: {', '.join(STATUS_LABELS)})")
         numbers: dict[str, float | None] = {}
+        before_numbers = log.count
         for col in NUMBER_COLUMNS:
             number, error = _number(raw.get(col), comma)
             if error:
@@ -399,6 +422,15 @@ def validate_rows(
                 bad(col, f"negativt värde '{_fmt(number)}'")
             numbers[col] = number
         num, den, val = numbers["numerator"], numbers["denominator"], numbers["value"]
+        if rules is not None and log.count == before_numbers:
+            for col in _whole_number_columns(rules.kind):
+                number = numbers[col]
+                if number is not None and not number.is_integer():
+                    bad(
+                        col,
+                        f"'{(raw.get(col) or '').strip()}' är inget heltal: {_COUNT_NAMES[col]} "
+                        f"är ett antal för typen {rules.kind}",
+                    )
         value_given = val is not None
         numbers_ok = log.count == before
 
@@ -482,6 +514,18 @@ def validate_rows(
                         "numerator",
                         f"täljaren ({_fmt(num)}) är större än nämnaren ({_fmt(den)}) för en andel",
                     )
+                elif num is not None and den is not None and num > den and warnings is not None:
+                    # possible (repeat events per person) but far more often a swapped or
+                    # mistyped column: the importer must confirm it (``confirm_warnings``)
+                    warnings.append(
+                        Problem(
+                            table.file,
+                            line,
+                            log.names.get("numerator", "numerator"),
+                            f"täljaren ({_fmt(num)}) är större än nämnaren ({_fmt(den)}) "
+                            f"för en kvot: kontrollera att kolumnerna inte är förväxlade",
+                        )
+                    )
                 if num is not None and den:
                     computed = num / den * ind.multiplier
                     if val is None:
@@ -533,6 +577,25 @@ def validate_rows(
 # --- the service ------------------------------------------------------------------------
 
 
+class ImportNeedsConfirmation(DataLoadError):
+    """The file has no errors but findings a person must confirm (``problems`` are the
+    warnings, with file, row and column); nothing was written. Import again with
+    ``confirm_warnings`` (API ``confirm_warnings=true``, CLI ``--confirm``)."""
+
+    def __init__(self, warnings: list[Problem]) -> None:
+        super().__init__(warnings)
+        self.warnings = warnings
+
+    def __str__(self) -> str:
+        lines = [
+            f"Filen har {len(self.warnings)} varningar som måste bekräftas; inget sparades. "
+            "Läs in igen med bekräftelse (API: confirm_warnings=true, CLI: --confirm) om "
+            "uppgifterna stämmer:"
+        ]
+        lines += [f"  - {p}" for p in self.warnings]
+        return "\n".join(lines)
+
+
 @dataclass
 class ImportResult:
     """What an import did. ``created`` is False when the file was already imported."""
@@ -541,6 +604,8 @@ class ImportResult:
     created: bool
     rows: int
     indicators: list[str]
+    warnings: list[Problem] = field(default_factory=list)
+    """Warnings the importer confirmed (file, row, column, message)."""
 
     @property
     def message(self) -> str:
@@ -561,6 +626,7 @@ def import_observations(
     by: Any,
     file_name: str | None = None,
     force: bool = False,
+    confirm_warnings: bool = False,
     request: HttpRequest | None = None,
 ) -> ImportResult:
     """Import observations from a CSV or Excel file (a path, or bytes with ``file_name``).
@@ -569,7 +635,10 @@ def import_observations(
     and every row must be for a unit their organisation is responsible for
     (:func:`datasmart.indicators.rights.require_units`; the message names the refused rows);
     ``SYSTEM`` is the CLI. Raises :class:`DataLoadError` listing every problem; then
-    nothing was written. One transaction: batch, observations and audit event together.
+    nothing was written. A file without errors but with warnings (a rate's numerator
+    larger than its denominator) raises :class:`ImportNeedsConfirmation` listing them,
+    unless ``confirm_warnings``; the result then lists the confirmed warnings. One
+    transaction: batch, observations and audit event together.
     """
     if not isinstance(by, SystemActor):
         require_permission(by, Permission.IMPORT_DATA, request=request)
@@ -601,9 +670,12 @@ def import_observations(
         if previous is not None:
             return ImportResult(previous, False, previous.row_count, codes_in_file)
     context = Context.load(codes_in_file)
-    rows, problems = validate_rows(table, context)
+    warnings: list[Problem] = []
+    rows, problems = validate_rows(table, context, warnings=warnings)
     if problems:
         raise DataLoadError(problems)
+    if warnings and not confirm_warnings:
+        raise ImportNeedsConfirmation(warnings)
     indicators = [context.indicators[c].indicator for c in codes_in_file]
     with transaction.atomic():
         batch = write_batch(
@@ -615,7 +687,7 @@ def import_observations(
             by=by,
             request=request,
         )
-    return ImportResult(batch, True, len(rows), [i.code for i in indicators])
+    return ImportResult(batch, True, len(rows), [i.code for i in indicators], warnings)
 
 
 __all__ = [
