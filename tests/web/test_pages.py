@@ -335,3 +335,8 @@ def test_a_very_long_search_is_cut_with_a_message(client: Client) -> None:
     html = response.content.decode()
     assert "Sökningen var 5000 tecken lång" in html
     assert 'value="Malmö' + "x" * 95 + '"' in html
+
+
+def test_unit_page_links_the_units_indicator_profile(client: Client) -> None:
+    html = client.get(reverse("web:unit", args=["0180"])).content.decode()
+    assert f'href="{reverse("indicators:profile", args=["0180"])}"' in html
