@@ -147,3 +147,57 @@ def test_stale_results_are_recomputed_after_an_import(
 def test_age_groups_sort_by_first_age() -> None:
     ages = ["20-24", "", "5-9", "10-14", "65+"]
     assert sorted(ages, key=results._age_key) == ["", "5-9", "10-14", "20-24", "65+"]
+
+
+def _export_line(path: Path, code: str, unit: str) -> dict[str, str]:
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return next(
+            r for r in csv.DictReader(fh) if r["indicator"] == code and r["unit_code"] == unit
+        )
+
+
+def test_export_denominator_of_suppressed_rows_follows_the_engine(
+    computed: Indicator, tmp_path: Path
+) -> None:
+    """Issue #11: a suppressed proportion hides its denominator (it counts the
+    numerator's people); a suppressed rate keeps its population, as the engine and
+    docs/methods/indicators.md say — the export used to blank both."""
+    rate = make_indicator(
+        "res-rate", type="rate", multiplier=100_000, levels=["kommun"], breakdowns=[],
+        age_groups=[], polarity="lower_is_better", ci_method="byar",
+    )  # fmt: skip
+    import_observations(write_csv(tmp_path, "rate.csv", _rows("res-rate", 2023)), by=SYSTEM)
+    results.compute_indicator(rate, by=SYSTEM)
+    for ind in (computed, rate):
+        results.write_export(results.export_rows(ind, level="kommun"), "csv", tmp_path / "e.csv")
+        row = _export_line(tmp_path / "e.csv", ind.code, "0115")
+        assert (row["status"], row["numerator"], row["value"]) == ("suppressed", "", "")
+        assert row["denominator"] == ("" if ind.type == "proportion" else "210.0")
+    shown = results.query_results(rate, unit="0115")[0]
+    assert (shown["status"], shown["numerator"], shown["denominator"]) == (
+        "suppressed",
+        None,
+        210.0,
+    )
+
+
+def test_source_privacy_is_exported_as_suppressed(db: Any, tmp_path: Path) -> None:
+    """Kolada's "Privacy" (observation status ``suppressed_at_source``) leaves the engine
+    and the export as status ``suppressed`` (stored reason ``at_source``): the export
+    knows only ok, missing, suppressed and not_applicable (docs/indicators.md)."""
+    ind = make_indicator(
+        "res-value", type="value", levels=["kommun"], breakdowns=[], age_groups=[],
+        value_min=0, value_max=100,
+    )  # fmt: skip
+    lines = ["res-value,0115,2023,T,,,,,suppressed_at_source", "res-value,0114,2023,T,,,,12.5,"]
+    import_observations(write_csv(tmp_path, "v.csv", lines), by=SYSTEM)
+    results.compute_indicator(ind, by=SYSTEM)
+    rows = {r["unit_code"]: r for r in results.export_rows(ind, level="kommun")}
+    assert (rows["0115"]["status"], rows["0115"]["value"]) == ("suppressed", None)
+    assert rows["0114"]["status"] == "ok"
+    assert {r["status"] for r in rows.values()} <= {"ok", "missing", "suppressed", "not_applicable"}
+    assert "suppression" not in rows["0115"]  # "primary" would bound the hidden count
+    stored = Result.objects.get(indicator=ind, unit__code="0115", period=2023)
+    assert (stored.status, stored.suppression) == ("suppressed", "at_source")

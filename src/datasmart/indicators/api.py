@@ -554,7 +554,10 @@ class ResultOut(Schema):
     )
     lower: float | None
     upper: float | None
-    status: str = Field(description="ok, missing, suppressed, suppressed_at_source, …")
+    status: str = Field(
+        description="ok, missing, suppressed (av oss eller hos källan, t.ex. Koladas "
+        "Privacy) eller not_applicable"
+    )
     numerator: float | None
     denominator: float | None
     national_value: float | None

@@ -425,8 +425,16 @@ def _threshold(value: float) -> float:
     return threshold
 
 
+PERSON_DENOMINATOR_TYPES: tuple[str, ...] = ("proportion", "mean")
+"""Types whose denominator counts the same people as the numerator: on a suppressed row
+the denominator is hidden too (with a hidden numerator ≥ 1 a small denominator bounds
+it; "0 of 3" speaks about all three). Rates, counts and DSRs divide by a population,
+public statistics that the shown parent minus the shown siblings give anyway, so it
+stays."""
+
+
 def _person_denominator(spec: IndicatorSpec) -> bool:
-    return spec.type in ("proportion", "mean")
+    return spec.type in PERSON_DENOMINATOR_TYPES
 
 
 def _protected_bands(spec: IndicatorSpec) -> tuple[str, ...]:

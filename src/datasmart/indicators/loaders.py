@@ -59,8 +59,8 @@ KOLADA_STATUS: Final = {
 }
 #: Kolada's gender → SCB sex code (M = män, K = kvinnor, T = totalt).
 KOLADA_GENDER: Final = {"M": "1", "K": "2", "T": "T"}
-#: The ADHD file's substance names → indicator codes. Matched on the name, not on the
-#: file's atc_code column, which pairs four of five names with the wrong ATC code.
+#: The ADHD file's substance names → indicator codes. The file's atc_code column agrees
+#: with every name and with the catalogue's ``source_code`` (tested), so either key works.
 ADHD_SUBSTANCES: Final = {
     "Metylfenidat": "adhd-medication-methylphenidate",
     "Lisdexamfetamin": "adhd-medication-lisdexamfetamine",

@@ -90,7 +90,10 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "national_value", "vs_nation", "group_code", "group_value", "vs_group", "previous_period",
     "previous_value", "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method",
 )  # fmt: skip
-"""Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why).
+"""Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why:
+``ok``, ``missing``, ``suppressed`` — by us or at the source, e.g. Kolada's "Privacy" —
+or ``not_applicable``). The suppression reason is not exported: "primary" would tell a
+reader that the hidden count is 1 … threshold − 1.
 ``value`` is full precision; ``value_rounded`` is the value as the pages show it
 (:func:`datasmart.indicators.rounding.rounded` with the indicator's decimals)."""
 
@@ -386,12 +389,17 @@ def compute_all(
 # --- queries ----------------------------------------------------------------------------
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    """Blank the numbers of a row that is not ``ok`` (belt and braces over the engine)."""
+def _public(row: dict[str, Any], indicator_type: str) -> dict[str, Any]:
+    """Blank the numbers of a row that is not ``ok`` (belt and braces over the engine).
+
+    The denominator of a suppressed row is blanked as the engine does it: for
+    proportions and means (it counts the numerator's people); a rate's, count's or
+    DSR's population stays (``engine.PERSON_DENOMINATOR_TYPES``, docs/methods/indicators.md).
+    """
     if row.get("status") != "ok":
         for name in _HIDDEN_UNLESS_OK:
             row[name] = None
-        if row.get("status") == "suppressed":
+        if row.get("status") == "suppressed" and indicator_type in engine.PERSON_DENOMINATOR_TYPES:
             row["denominator"] = None
     return row
 
@@ -489,7 +497,7 @@ def query_results(
             continue
         found.pop("unit_id")
         row = {"unit_code": u.code, "unit_name": u.name, "level": u.level, **found}
-        rows.append(_public(row))
+        rows.append(_public(row, ind.type))
     return rows
 
 
@@ -582,7 +590,9 @@ def unit_series(
         raise ResultsError(f"Ingen enhet med koden '{unit_code}' finns.") from None
     rows = Result.objects.filter(indicator=ind, unit=unit, sex=sex, age_group=age_group)
     return [
-        _public({"unit_code": unit.code, "unit_name": unit.name, "level": unit.level, **r})
+        _public(
+            {"unit_code": unit.code, "unit_name": unit.name, "level": unit.level, **r}, ind.type
+        )
         for r in rows.order_by("period").values(*RESULT_FIELDS)
     ]
 
@@ -708,7 +718,7 @@ def unit_profile(
         group = _quartiles([v for c, v in ok_values if c in group_members])
         spread = _quartiles(values)
         own = cell.filter(unit=unit).values("value", "lower", "upper", "status", "vs_nation")
-        mine = _public(dict(own[0])) if own else {"status": "missing"}
+        mine = _public(dict(own[0]), ind.type) if own else {"status": "missing"}
         own_value = float(mine["value"]) if mine.get("value") is not None else None
         national = (
             Result.objects.filter(
