@@ -121,3 +121,27 @@ def test_a_kommun_coordinator_cannot_delete_a_condition(a2020: Agreement) -> Non
     with pytest.raises(PermissionDenied):
         followup.delete_condition(cond, by=coordinator)
     assert Condition.objects.filter(pk=cond.pk).exists()
+
+
+def test_messages_name_the_recipient_and_the_post_not_their_codes(a2020: Agreement) -> None:
+    """Once "Bedömningen för 0114 är sparad" and "… (lan-brukarmedverkan) är sparad"."""
+    from datasmart.funding import services
+
+    root = superuser()
+    client = Client()
+    client.force_login(root)
+    followup.add_condition(a2020, code="plan", text="Plan", recipient_level="kommun", by=SYSTEM)
+    page = client.post(
+        reverse("funding:condition", args=[2020, "plan"]),
+        {"unit": "0114", "status": "fulfilled"},
+        follow=True,
+    ).content.decode()
+    assert "Bedömningen för Upplands Väsby är sparad" in page
+    run = services.run_allocation(a2020, by=root)
+    line = run.lines.select_related("post").filter(recipient_code="01", post__isnull=False)[0]
+    done = client.post(
+        reverse("funding:payout_set", args=[2020, line.pk]),
+        {"status": "held"},
+        follow=True,
+    ).content.decode()
+    assert f"({line.post.name}) är sparad" in done and f"({line.post_code})" not in done

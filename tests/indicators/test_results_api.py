@@ -163,3 +163,13 @@ def test_upload_recomputes_results(computed: Indicator) -> None:
     )
     assert res.status_code == 201, res.content
     assert results.query_results(computed, unit="2580")[0]["numerator"] == 77
+
+
+def test_indicator_list_names_the_sip_group(db: Any) -> None:
+    """The SIP statistics' group showed as the raw code "sip"."""
+    from django.test import Client
+
+    make_indicator("sip-test", group="sip")
+    html = Client().get("/indikatorer/").content.decode()
+    assert "Samordnad individuell plan (SIP)" in html
+    assert ">sip <" not in html

@@ -297,7 +297,8 @@ def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
         except FundingError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Bedömningen för {unit_code} är sparad.")
+            unit_name = Unit.objects.filter(code=unit_code).values_list("name", flat=True).first()
+            messages.success(request, f"Bedömningen för {unit_name or unit_code} är sparad.")
         return HttpResponseRedirect(request.path + f"#u{unit_code}")
     fulfilments = {f.unit_id: f for f in cond.fulfilments.all()}
     labels = dict(FulfilmentStatus.choices)
@@ -386,7 +387,7 @@ def _filter_level(qs: QuerySet[AllocationLine], level: str) -> QuerySet[Allocati
 @require_POST
 def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
     line = (
-        AllocationLine.objects.select_related("run", "run__agreement")
+        AllocationLine.objects.select_related("run", "run__agreement", "post")
         .filter(pk=line_id, run__agreement__year=year)
         .first()
     )
@@ -411,7 +412,9 @@ def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(
-                request, f"Utbetalningen till {line.recipient_name} ({line.post_code}) är sparad."
+                request,
+                f"Utbetalningen till {line.recipient_name} "
+                f"({line.post.name if line.post else line.post_code}) är sparad.",
             )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -39,6 +39,7 @@ GROUP_LABELS = {
     "patientregistret": gettext_lazy("Slutenvård (patientregistret)"),
     "adhd_medication": gettext_lazy("Läkemedel vid ADHD"),
     "kolada_barn_unga": gettext_lazy("Barn och unga: risk- och skyddsfaktorer (Kolada)"),
+    "sip": gettext_lazy("Samordnad individuell plan (SIP)"),
 }
 DOMAIN_LABELS = {
     # only what the catalogue documents (docs/indicators.md); other domains show the letter
