@@ -189,8 +189,9 @@ def report(res: dict[str, float]) -> str:
             "",
             "The floor only sums numerators and denominators to two levels; `compute` also",
             "validates every input row, builds the sjukvårdsregion and kommungrupp aggregates,",
-            "runs secondary suppression to a fixed point and calls `funnel_limits` once per",
-            "period × sex. Re-run: `uv run python benchmarks/bench_indicators.py --write`.",
+            "runs secondary suppression to a fixed point and classifies every unit against the",
+            "funnel in one vectorised `funnel_zones` call (exact tails at each unit's own size).",
+            "Re-run: `uv run python benchmarks/bench_indicators.py --write`.",
         ]
     )
 
