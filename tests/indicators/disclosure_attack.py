@@ -19,7 +19,8 @@ engine's own audit (``engine_disclosure_audit``), whose batching and stacking it
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -59,10 +60,10 @@ def subtraction_attack(
 
 
 def lp_intervals(
-    known: Mapping[Hashable, float],
-    equations: Sequence[tuple[Hashable, Sequence[Hashable]]],
-    targets: Sequence[Hashable],
-) -> dict[Hashable, tuple[float, float]]:
+    known: Mapping[Any, float],
+    equations: Sequence[tuple[Any, Sequence[Any]]],
+    targets: Sequence[Any],
+) -> dict[Any, tuple[float, float]]:
     """Feasibility interval ``(lo, hi)`` of every cell in *targets*.
 
     *equations* are ``(total, parts)``: total = Σ parts. Every cell named in an equation
@@ -88,7 +89,7 @@ def lp_intervals(
             b.append(rhs)
     a_eq = np.array(rows) if rows else None
     b_eq = np.array(b) if rows else None
-    out: dict[Hashable, tuple[float, float]] = {}
+    out: dict[Any, tuple[float, float]] = {}
     for cell in targets:
         if cell not in index:
             continue
@@ -107,8 +108,8 @@ def lp_intervals(
 
 
 def protection_failures(
-    intervals: Mapping[Hashable, tuple[float, float]],
-    true: Mapping[Hashable, float],
+    intervals: Mapping[Any, tuple[float, float]],
+    true: Mapping[Any, float],
     threshold: float = 5,
 ) -> list[str]:
     """Hidden cells narrower than the rule of docs/methods/indicators.md.

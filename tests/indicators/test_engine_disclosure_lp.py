@@ -28,7 +28,9 @@ UNIT_SCHEMA = ["unit_code", "level", "region_code", "sjukvardsregion_code", "kom
 @st.composite
 def split_hierarchy(draw):  # type: ignore[no-untyped-def]
     """Nation, sjukvårdsregioner s1 and s2, region 01 (s1), 02 (split), 03 (s2)."""
-    rows = [("00", "nation", None, None, None)]
+    rows: list[tuple[str, str, str | None, str | None, str | None]] = [
+        ("00", "nation", None, None, None)
+    ]
     rows += [
         ("s1", "sjukvardsregion", None, None, None),
         ("s2", "sjukvardsregion", None, None, None),

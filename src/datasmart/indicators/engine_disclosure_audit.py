@@ -52,8 +52,8 @@ __all__ = ["AuditProblem", "Series", "audit"]
 TOL = 1e-6
 """Absolute tolerance on bounds (counts are whole numbers; HiGHS' feasibility tolerance
 is 1e-7)."""
-_MAX_BATCHES = 2
-_BLOCK_VARIABLES = 60_000
+_MAX_BATCHES = 8
+_BLOCK_VARIABLES = 8_000
 """Unknowns per stacked exact LP (bounds one HiGHS call's size)."""
 
 
