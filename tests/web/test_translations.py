@@ -285,3 +285,34 @@ def test_every_catalogue_unit_has_an_english_translation() -> None:
         for ind in data.get("indicator", [])
     }
     assert sorted(u for u in units if u and u != "%" and u not in known) == []
+
+
+#: Field names that are the same word in Swedish (Django's default label is then right).
+SAME_WORD_FIELDS = {
+    "id", "status", "version", "period", "prefix", "organisation", "text", "post", "observation",
+}  # fmt: skip
+
+
+def test_admin_labels_are_swedish_source_strings() -> None:
+    """Fields without a verbose_name got English labels in the admin from their names
+    ("created at", "recipient name"); every field of an admin model has a Swedish label
+    (translated through the catalogue, as every other label)."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    problems = []
+    with translation.override("sv"):
+        for model in admin.site._registry:
+            if not model.__module__.startswith("datasmart."):
+                continue
+            for f in model._meta.get_fields():
+                if f.auto_created or not getattr(f, "concrete", False) or not f.editable:
+                    continue
+                if f.name not in SAME_WORD_FIELDS and str(f.verbose_name) == f.name.replace(
+                    "_", " "
+                ):
+                    problems.append(f"{model.__name__}.{f.name}")
+            default = " ".join(re.findall(r"[A-Z][a-z]*", model.__name__)).lower()
+            if str(model._meta.verbose_name) == default and default not in SAME_WORD_FIELDS:
+                problems.append(f"{model.__name__} (model)")
+    assert not problems, f"English labels from field names: {problems}"

@@ -88,10 +88,12 @@ class Agreement(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     source = models.TextField(_("källa"), blank=True)
     notes = models.TextField(_("anmärkningar"), blank=True)
-    source_file = models.CharField(max_length=300, blank=True)
-    source_sha256 = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    source_file = models.CharField(max_length=300, blank=True, verbose_name=_("källfil"))
+    source_sha256 = models.CharField(
+        max_length=64, blank=True, verbose_name=_("källfilens kontrollsumma (SHA-256)")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("skapad"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("uppdaterad"))
 
     class Meta:
         ordering = ["-year"]
@@ -135,8 +137,15 @@ class Post(models.Model):
 class Acceptance(models.Model):
     """Whether a kommun or region accepted (tackade ja till) the agreement's money."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="acceptances")
-    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="acceptances",
+        verbose_name=_("överenskommelse"),
+    )
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("enhet")
+    )
     accepted = models.BooleanField(_("tackat ja"))
     date = models.DateField(_("datum"), null=True, blank=True)
 
@@ -160,22 +169,39 @@ class AllocationRun(models.Model):
     the lines without reading any other table. ``result_sha256`` fingerprints the lines.
     """
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="runs")
-    agreement_version = models.PositiveIntegerField()
-    population_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    policy = models.CharField(max_length=16, choices=AcceptancePolicy.choices)
-    is_scenario = models.BooleanField(default=False)
-    label = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="runs", verbose_name=_("överenskommelse")
     )
-    created_by_username = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    inputs = models.JSONField()
-    total_sek = models.BigIntegerField()
-    paid_sek = models.BigIntegerField()
-    withheld_sek = models.BigIntegerField()
-    result_sha256 = models.CharField(max_length=64)
+    agreement_version = models.PositiveIntegerField(verbose_name=_("överenskommelsens version"))
+    population_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("befolkningsår")
+    )
+    policy = models.CharField(
+        max_length=16,
+        choices=AcceptancePolicy.choices,
+        verbose_name=_("hantering av mottagare som tackat nej"),
+    )
+    is_scenario = models.BooleanField(default=False, verbose_name=_("scenario"))
+    label = models.CharField(max_length=200, blank=True, verbose_name=_("etikett"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("skapad av"),
+    )
+    created_by_username = models.CharField(
+        max_length=150, blank=True, verbose_name=_("skapad av (användarnamn)")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("skapad"))
+    inputs = models.JSONField(verbose_name=_("indata"))
+    total_sek = models.BigIntegerField(verbose_name=_("totalt (kr)"))
+    paid_sek = models.BigIntegerField(verbose_name=_("utbetalas (kr)"))
+    withheld_sek = models.BigIntegerField(verbose_name=_("hålls inne (kr)"))
+    result_sha256 = models.CharField(
+        max_length=64, verbose_name=_("resultatets kontrollsumma (SHA-256)")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -191,24 +217,41 @@ class AllocationLine(models.Model):
     """One post × recipient of a run. ``post_code``/``recipient_*`` are snapshots so the line
     survives later edits of the agreement; ``unit`` is empty for SKR and unallocated rows."""
 
-    run = models.ForeignKey(AllocationRun, on_delete=models.CASCADE, related_name="lines")
+    run = models.ForeignKey(
+        AllocationRun,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("fördelningskörning"),
+    )
     post = models.ForeignKey(
-        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Post,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("post"),
     )
-    post_code = models.CharField(max_length=60)
+    post_code = models.CharField(max_length=60, verbose_name=_("postens kod"))
     unit = models.ForeignKey(
-        "geo.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "geo.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enhet"),
     )
-    recipient_code = models.CharField(max_length=32, blank=True)
-    recipient_name = models.CharField(max_length=200)
-    population = models.BigIntegerField(null=True, blank=True)
-    amount_sek = models.BigIntegerField()
-    withheld = models.BooleanField(default=False)
-    order = models.PositiveIntegerField(default=0)
+    recipient_code = models.CharField(max_length=32, blank=True, verbose_name=_("mottagarens kod"))
+    recipient_name = models.CharField(max_length=200, verbose_name=_("mottagarens namn"))
+    population = models.BigIntegerField(null=True, blank=True, verbose_name=_("befolkning"))
+    amount_sek = models.BigIntegerField(verbose_name=_("belopp (kr)"))
+    withheld = models.BooleanField(default=False, verbose_name=_("hålls inne"))
+    order = models.PositiveIntegerField(default=0, verbose_name=_("ordning"))
 
     class Meta:
         ordering = ["run", "order"]
         indexes = [models.Index(fields=["run", "post_code"], name="funding_line_run_post")]
+        verbose_name = _("fördelningsrad")
+        verbose_name_plural = _("fördelningsrader")
 
     def __str__(self) -> str:
         return f"{self.post_code} {self.recipient_code}: {self.amount_sek}"
@@ -224,15 +267,27 @@ class AllocationLine(models.Model):
 class Condition(models.Model):
     """A condition (prestationsmål, villkor) a recipient must meet for a post's money."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="conditions")
-    post = models.ForeignKey(
-        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="conditions"
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="conditions",
+        verbose_name=_("överenskommelse"),
     )
-    code = models.SlugField(max_length=60)
+    post = models.ForeignKey(
+        Post,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="conditions",
+        verbose_name=_("post"),
+    )
+    code = models.SlugField(max_length=60, verbose_name=_("kod"))
     text = models.TextField(_("villkor"))
-    recipient_level = models.CharField(max_length=16, choices=RecipientLevel.choices)
+    recipient_level = models.CharField(
+        max_length=16, choices=RecipientLevel.choices, verbose_name=_("mottagare")
+    )
     due_date = models.DateField(_("senast"), null=True, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("ordning"))
 
     class Meta:
         ordering = ["agreement", "order", "id"]
@@ -255,17 +310,23 @@ class FulfilmentStatus(models.TextChoices):
 class Fulfilment(models.Model):
     """Whether one recipient met one condition (no row = not yet assessed)."""
 
-    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="fulfilments")
-    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    condition = models.ForeignKey(
+        Condition, on_delete=models.CASCADE, related_name="fulfilments", verbose_name=_("villkor")
+    )
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("enhet")
+    )
     status = models.CharField(max_length=16, choices=FulfilmentStatus.choices)
-    note = models.TextField(blank=True)
-    assessed_at = models.DateTimeField(auto_now=True)
-    assessed_by_username = models.CharField(max_length=150, blank=True)
+    note = models.TextField(blank=True, verbose_name=_("anteckning"))
+    assessed_at = models.DateTimeField(auto_now=True, verbose_name=_("bedömd"))
+    assessed_by_username = models.CharField(max_length=150, blank=True, verbose_name=_("bedömd av"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["condition", "unit"], name="funding_fulfilment_uniq")
         ]
+        verbose_name = _("uppfyllelse av villkor")
+        verbose_name_plural = _("uppfyllelser av villkor")
 
     def __str__(self) -> str:
         return f"{self.condition_id} {self.unit_id}: {self.status}"
@@ -281,12 +342,23 @@ class PayoutStatus(models.TextChoices):
 class Payout(models.Model):
     """Payout status of one line of a saved (decided) run."""
 
-    line = models.OneToOneField(AllocationLine, on_delete=models.PROTECT, related_name="payout")
+    line = models.OneToOneField(
+        AllocationLine,
+        on_delete=models.PROTECT,
+        related_name="payout",
+        verbose_name=_("fördelningsrad"),
+    )
     status = models.CharField(max_length=16, choices=PayoutStatus.choices)
-    date = models.DateField(null=True, blank=True)
+    date = models.DateField(null=True, blank=True, verbose_name=_("datum"))
     reference = models.CharField(_("verifikation"), max_length=100, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by_username = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("uppdaterad"))
+    updated_by_username = models.CharField(
+        max_length=150, blank=True, verbose_name=_("uppdaterad av")
+    )
+
+    class Meta:
+        verbose_name = _("utbetalning")
+        verbose_name_plural = _("utbetalningar")
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.status}"
@@ -296,22 +368,30 @@ class Survey(models.Model):
     """A reporting survey (enkät) for the recipients of an agreement; questions are data:
     a list of ``{code, text, type (text|number|yesno|choice), required, choices}``."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="surveys")
-    code = models.SlugField(max_length=60)
-    title = models.CharField(max_length=200)
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("överenskommelse"),
+    )
+    code = models.SlugField(max_length=60, verbose_name=_("kod"))
+    title = models.CharField(max_length=200, verbose_name=_("titel"))
     respondent_level = models.CharField(
         max_length=16,
         choices=[(RecipientLevel.KOMMUN.value, _("Kommuner")), ("region", _("Regioner/län"))],
+        verbose_name=_("svarande"),
     )
     due_date = models.DateField(_("sista dag"))
-    questions = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
+    questions = models.JSONField(default=list, verbose_name=_("frågor"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("skapad"))
 
     class Meta:
         ordering = ["agreement", "due_date", "code"]
         constraints = [
             models.UniqueConstraint(fields=["agreement", "code"], name="funding_survey_uniq")
         ]
+        verbose_name = _("enkät")
+        verbose_name_plural = _("enkäter")
 
     def __str__(self) -> str:
         return f"{self.agreement.year} {self.code}"
@@ -326,22 +406,32 @@ class SurveyResponse(models.Model):
     """One recipient's answers to one survey: a draft until submitted; a coordinator may
     reopen a submitted response (it becomes a draft again, ``reopened`` counts how often)."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
-    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="+")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("enkät")
+    )
+    unit = models.ForeignKey(
+        "geo.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("enhet")
+    )
     status = models.CharField(
         max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.DRAFT
     )
-    answers = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by_username = models.CharField(max_length=150, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by_username = models.CharField(max_length=150, blank=True)
-    reopened = models.PositiveSmallIntegerField(default=0)
+    answers = models.JSONField(default=dict, verbose_name=_("svar"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("uppdaterad"))
+    updated_by_username = models.CharField(
+        max_length=150, blank=True, verbose_name=_("uppdaterad av")
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("inskickad"))
+    submitted_by_username = models.CharField(
+        max_length=150, blank=True, verbose_name=_("inskickad av")
+    )
+    reopened = models.PositiveSmallIntegerField(default=0, verbose_name=_("öppnad igen (antal)"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["survey", "unit"], name="funding_response_uniq")
         ]
+        verbose_name = _("enkätsvar")
+        verbose_name_plural = _("enkätsvar")
 
     def __str__(self) -> str:
         return f"{self.survey_id} {self.unit_id}: {self.status}"

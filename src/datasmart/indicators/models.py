@@ -193,7 +193,9 @@ class ImportKind(models.TextChoices):
 class ImportBatch(models.Model):
     """One loaded file: who, when, which file (name and SHA-256), how many rows."""
 
-    indicators = models.ManyToManyField(Indicator, related_name="batches")
+    indicators = models.ManyToManyField(
+        Indicator, related_name="batches", verbose_name=_("indikatorer")
+    )
     indicator_codes = models.CharField(
         _("indikatorer"),
         max_length=2000,
@@ -206,6 +208,7 @@ class ImportBatch(models.Model):
         blank=True,
         related_name="indicator_imports",
         help_text="Empty for system loads (CLI, reference data).",
+        verbose_name=_("användare"),
     )
     actor_username = models.CharField(_("användarnamn"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("tidpunkt"), auto_now_add=True, db_index=True)
@@ -235,8 +238,15 @@ class Observation(models.Model):
     not ``ok``.
     """
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="observations")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="observations")
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="observations",
+        verbose_name=_("indikator"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="observations", verbose_name=_("enhet")
+    )
     period = models.PositiveIntegerField(
         _("period"), help_text="Year (2023) or, for monthly indicators, YYYYMM (202603)."
     )
@@ -253,7 +263,12 @@ class Observation(models.Model):
         choices=ObservationStatus.choices,
         default=ObservationStatus.OK,
     )
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="observations")
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.PROTECT,
+        related_name="observations",
+        verbose_name=_("inläsning"),
+    )
 
     class Meta:
         ordering = ["indicator", "period", "unit", "sex", "age_group"]
@@ -286,8 +301,12 @@ class Result(models.Model):
     numerator). ``level`` repeats ``unit.level`` so that a level's rows are one index scan.
     """
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="indicator_results")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="results", verbose_name=_("indikator")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="indicator_results", verbose_name=_("enhet")
+    )
     level = models.CharField(_("nivå"), max_length=16)
     period = models.PositiveIntegerField(_("period"))
     sex = models.CharField(_("kön"), max_length=1, default=ObservationSex.TOTAL)
