@@ -185,8 +185,15 @@ def test_who_has_read_my_plan(world: SipWorld):
     client = opened(world)
     body = text(client.get(reverse("sip:person_log", args=[world.sip.pk])))
     assert "Vem har läst min plan?" in body
-    assert world.bup.name in body and world.bup_staff.user.username in body
+    # staff by name and organisation, never their login name
+    staff_user = world.bup_staff.user
+    assert world.bup.name in body and staff_user.get_full_name() in body
+    assert staff_user.username not in body
     assert "Öppnade planen via länk" in body and "Personen via länk" in body
+    staff_user.first_name = staff_user.last_name = ""
+    staff_user.save()
+    body = text(client.get(reverse("sip:person_log", args=[world.sip.pk])))
+    assert "En medarbetare" in body and staff_user.username not in body
 
 
 def test_withdraw_consent_with_a_confirm_step(world: SipWorld):
@@ -245,10 +252,32 @@ def test_download_my_data(world: SipWorld):
     assert any(row["action"] == "export" for row in data["access_log"])
 
 
+def test_my_data_as_a_readable_page(world: SipWorld):
+    """ "Ladda ner mina uppgifter" gave only a JSON file; the same data is also a page."""
+    client = opened(world)
+    plan = text(client.get(reverse("sip:person_plan", args=[world.sip.pk])))
+    url = reverse("sip:person_export_page", args=[world.sip.pk])
+    assert url in plan
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "no-store" in response["Cache-Control"]
+    body = text(response)
+    assert "Mina uppgifter i SIP" in body and world.person_number in body
+    assert "Vem har läst eller ändrat planen" in body and world.owner.name in body
+    assert world.owner_staff.user.username not in body
+
+
 def test_a_link_session_reaches_only_its_plan(world: SipWorld):
     other = make_world(consent=False, person_number=personnummer(dt.date(2011, 2, 3)))
     client = opened(world)
-    for name in ("person_plan", "person_log", "person_withdraw", "person_end", "person_export"):
+    for name in (
+        "person_plan",
+        "person_log",
+        "person_withdraw",
+        "person_end",
+        "person_export",
+        "person_export_page",
+    ):
         response = client.get(reverse(f"sip:{name}", args=[other.sip.pk]))
         assert response.status_code == 404, name
         assert "Vi kan inte visa planen" in text(response)

@@ -56,7 +56,7 @@ def test_export_holds_everything_about_the_persons_plan(world: SipWorld):
     # Who has read the plan, the BUP read and this export included.
     who = [(row["who"], row["action"]) for row in data["access_log"]]
     assert who[0] == ("Personen (eget konto)", "export")
-    assert (world.bup_staff.user.username, "read") in who
+    assert (world.bup_staff.user.get_full_name(), "read") in who  # a name, not a login
 
 
 def test_export_by_owner_staff_only(world: SipWorld):

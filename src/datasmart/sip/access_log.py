@@ -16,13 +16,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from datasmart.accounts.audit import clean_detail
 
 from .actors import Actor, actor_user
 from .models import AccessAction, Sip, SipAccessLog
 
-__all__ = ["log_access", "log_list", "log_of"]
+__all__ = ["log_access", "log_list", "log_of", "who_for_person"]
 
 
 def _row(
@@ -71,4 +72,15 @@ def log_list(actor: Actor, sips: Iterable[Sip]) -> int:
 
 def log_of(sip_id: uuid.UUID) -> QuerySet[SipAccessLog]:
     """A plan's log, newest first. Callers check access first (``services.access_log``)."""
-    return SipAccessLog.objects.filter(sip_id=sip_id).order_by("-at", "-id")
+    return SipAccessLog.objects.filter(sip_id=sip_id).select_related("actor").order_by("-at", "-id")
+
+
+def who_for_person(row: SipAccessLog) -> str:
+    """ "Who" in the log as the person sees it: a staff member's name (the organisation is
+    its own column), never their login name, which means nothing to the person and is
+    part of the platform's sign-in. Without a recorded name: "En medarbetare". Rows by
+    the person, a guardian or the platform keep their label ("Personen (eget konto)")."""
+    if not row.organisation_name:
+        return row.actor_label
+    name = row.actor.get_full_name().strip() if row.actor is not None else ""
+    return name or str(_("En medarbetare"))

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .access import get_visible_sip, is_owner
-from .access_log import log_access, log_of
+from .access_log import log_access, log_of, who_for_person
 from .actors import Actor, PersonActor
 from .guards import forbid, require_person
 from .identity import decrypt_identity
@@ -151,7 +151,7 @@ def _collect(sip: Sip) -> dict[str, Any]:
         "access_log": [
             {
                 "at": _iso(row.at),
-                "who": row.actor_label,
+                "who": who_for_person(row),
                 "organisation": row.organisation_name,
                 "action": row.action,
                 "detail": row.detail,

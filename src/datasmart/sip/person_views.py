@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,6 +38,7 @@ from datasmart.accounts.throttle import record_failure, too_many_failures
 
 from . import services
 from .access import LINK_SESSION
+from .access_log import who_for_person
 from .actors import PersonActor
 from .errors import SipNotFound, SipValidationError, StaleVersion
 from .forms import PersonResponseForm
@@ -242,6 +244,8 @@ def log(request: HttpRequest, actor: PersonActor, sip_id: uuid.UUID) -> HttpResp
     sip = services.get_sip(actor, sip_id)
     rows = services.access_log(actor, sip.pk)
     page = Paginator(rows, LOG_PAGE_SIZE).get_page(request.GET.get("sida"))
+    for row in page.object_list:
+        row.who = who_for_person(row)  # type: ignore[attr-defined]
     return render(request, "sip/person/log.html", {"sip": sip, "page": page})
 
 
@@ -308,6 +312,95 @@ def end(request: HttpRequest, actor: PersonActor, sip_id: uuid.UUID) -> HttpResp
         "sip/person/end.html",
         {"sip": sip, "notice": notice, "speaks": actor.speaks_for_person},
         status=status,
+    )
+
+
+#: Readable names for the keys of :func:`services.export_person_data` on the HTML page.
+EXPORT_LABELS = {
+    "person": _lazy("Person"),
+    "sip": _lazy("Planen"),
+    "consents": _lazy("Samtycken"),
+    "participants": _lazy("Deltagare"),
+    "meetings": _lazy("Möten"),
+    "plan_versions": _lazy("Planens versioner"),
+    "responses": _lazy("Dina svar"),
+    "invitation_links": _lazy("Inbjudningslänkar"),
+    "access_log": _lazy("Vem har läst eller ändrat planen"),
+    "display_name": _lazy("Namn"),
+    "identity_number": _lazy("Personnummer"),
+    "birth_date": _lazy("Födelsedatum"),
+    "status": _lazy("Status"),
+    "started_at": _lazy("Startad"),
+    "need": _lazy("Behov"),
+    "owner_organisation": _lazy("Startad av"),
+    "lead_organisation": _lazy("Huvudansvarig"),
+    "coordinator_name": _lazy("Samordnare"),
+    "closed_at": _lazy("Avslutad"),
+    "given_by": _lazy("Givet av"),
+    "given_at": _lazy("Givet"),
+    "organisations": _lazy("Verksamheter"),
+    "withdrawn_at": _lazy("Återkallat"),
+    "name": _lazy("Namn"),
+    "organisation": _lazy("Organisation"),
+    "kind": _lazy("Typ"),
+    "scheduled_at": _lazy("Tid"),
+    "location": _lazy("Plats"),
+    "held_at": _lazy("Hållet"),
+    "number": _lazy("Version"),
+    "content": _lazy("Innehåll"),
+    "created_at": _lazy("Skapad"),
+    "created_by": _lazy("Av"),
+    "text": _lazy("Text"),
+    "at": _lazy("När"),
+    "who": _lazy("Vem"),
+    "action": _lazy("Vad"),
+}
+#: Technical fields the person does not need on the printable page (the JSON file has
+#: them); ``created_by`` is a staff login name, which the person's pages never show.
+EXPORT_HIDDEN = {
+    "id",
+    "format",
+    "format_version",
+    "org_number",
+    "detail",
+    "meeting_id",
+    "created_by",
+}
+
+
+def _tree(value: object) -> dict[str, object]:
+    """The export as nodes for ``sip/person/_data_value.html`` (dict, list or text)."""
+    if isinstance(value, dict):
+        items = [
+            (str(EXPORT_LABELS.get(k, k.replace("_", " ").capitalize())), _tree(v))
+            for k, v in value.items()
+            if k not in EXPORT_HIDDEN and v not in (None, "", [], {})
+        ]
+        return {"kind": "dict", "items": items}
+    if isinstance(value, list):
+        return {"kind": "list", "items": [_tree(v) for v in value]}
+    if isinstance(value, bool):
+        return {"kind": "text", "text": _("ja") if value else _("nej")}
+    return {"kind": "text", "text": str(value)}
+
+
+@person_page
+@require_GET
+def export_page(request: HttpRequest, actor: PersonActor, sip_id: uuid.UUID) -> HttpResponse:
+    """The same data as :func:`export` on a page that can be read and printed (the JSON
+    file alone was no use to most people). Logged as an export like the file."""
+    data = services.export_person_data(actor, sip_id)
+    sections = [
+        (str(EXPORT_LABELS.get(k, k)), _tree(v))
+        for k, v in data.items()
+        if k not in EXPORT_HIDDEN and k != "exported_at"
+    ]
+    return _no_store(
+        render(
+            request,
+            "sip/person/export.html",
+            {"sip_id": sip_id, "sections": sections, "exported_at": data.get("exported_at")},
+        )
     )
 
 

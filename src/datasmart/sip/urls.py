@@ -55,6 +55,11 @@ urlpatterns = [
     ),
     path("min-plan/<uuid:sip_id>/avsluta/", person_views.end, name="person_end"),
     path(
+        "min-plan/<uuid:sip_id>/mina-uppgifter/",
+        person_views.export_page,
+        name="person_export_page",
+    ),
+    path(
         "min-plan/<uuid:sip_id>/mina-uppgifter.json",
         person_views.export,
         name="person_export",
