@@ -20,11 +20,10 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 
+from datasmart.geo import kommungrupper
 from datasmart.geo.cache import forget_data_version
 from datasmart.geo.models import (
     NATION_CODE,
-    ComparatorGroup,
-    ComparatorMembership,
     DataLoad,
     Level,
     PopulationCount,
@@ -44,11 +43,12 @@ from datasmart.geo.validation import (
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(step_description, steps_done, steps_total)``."""
 
-KOMMUNGRUPP_EDITION = "2017"
+KOMMUNGRUPP_EDITION = "2017"  # the oldest stored edition; see geo.kommungrupper
 
 SPECS: dict[str, FileSpec] = {
     spec.dataset: spec
     for spec in [
+        *kommungrupper.SPECS,
         FileSpec(
             "sjukvardsregioner",
             "sjukvardsregioner/sjukvardsregioner.csv",
@@ -86,24 +86,6 @@ SPECS: dict[str, FileSpec] = {
             "kommun_sjukvardsregion",
             "sjukvardsregioner/kommun_sjukvardsregion.csv",
             {"kommun_code": Kind.KOMMUN_CODE, "sjukvardsregion_id": Kind.SLUG},
-            unique=("kommun_code",),
-        ),
-        FileSpec(
-            "kommungrupper_groups",
-            "kommungrupper/kommungrupper_2017_groups.csv",
-            {
-                "kommungrupp": Kind.GROUP_CODE,
-                "kommungrupp_nr": Kind.COUNT,
-                "kommungrupp_namn": Kind.TEXT,
-                "huvudgrupp": Kind.TEXT,
-                "huvudgrupp_namn": Kind.TEXT,
-            },
-            unique=("kommungrupp",),
-        ),
-        FileSpec(
-            "kommungrupper",
-            "kommungrupper/kommungrupper_2017.csv",
-            {"kommun_code": Kind.KOMMUN_CODE, "kommungrupp": Kind.GROUP_CODE},
             unique=("kommun_code",),
         ),
         FileSpec(
@@ -208,11 +190,6 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
         if "sjukvardsregioner" in tables
         else None
     )
-    groups = (
-        set(tables["kommungrupper_groups"].frame["kommungrupp"])
-        if "kommungrupper_groups" in tables
-        else None
-    )
     if lan is not None:
         for name, col in [
             ("municipalities", "county_code"),
@@ -224,7 +201,6 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
     if kommun is not None:
         for name, col in [
             ("kommun_sjukvardsregion", "kommun_code"),
-            ("kommungrupper", "kommun_code"),
             ("population_kommun_age_sex", "kommun_code"),
             ("population_kommun_total", "kommun_code"),
         ]:
@@ -280,10 +256,7 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
                                 f"okänd sjukvårdsregion '{part}'",
                             )
                         )
-    if groups is not None and "kommungrupper" in tables:
-        problems += unknown_references(
-            tables["kommungrupper"], "kommungrupp", groups, "kommungrupp"
-        )
+    problems += kommungrupper.cross_check(tables, kommun)
     return problems
 
 
@@ -314,8 +287,7 @@ def load_reference_data(
             "lan_sjukvardsregion",
             "municipalities",
             "kommun_sjukvardsregion",
-            "kommungrupper_groups",
-            "kommungrupper",
+            *kommungrupper.DATASETS,
         ]
         if all(unchanged(n) for n in unit_sets) and Unit.objects.exists():
             report.datasets += [
@@ -323,7 +295,7 @@ def load_reference_data(
             ]
         else:
             _load_units(tables)
-            _load_kommungrupper(tables)
+            kommungrupper.load(tables)
             report.datasets += [
                 DatasetResult(n, tables[n].frame.height, "loaded") for n in unit_sets
             ]
@@ -453,40 +425,6 @@ def _load_units(tables: dict[str, Table]) -> None:
             region=region,
             sjukvardsregion=svr[kommun_svr[code]],
             is_split=False,
-        )
-
-
-def _load_kommungrupper(tables: dict[str, Table]) -> None:
-    groups = {}
-    for rec in tables["kommungrupper_groups"].frame.iter_rows(named=True):
-        group, _ = ComparatorGroup.objects.update_or_create(
-            kind="kommungrupp",
-            edition=KOMMUNGRUPP_EDITION,
-            code=rec["kommungrupp"],
-            defaults={
-                "number": rec["kommungrupp_nr"],
-                "name": rec["kommungrupp_namn"],
-                "main_group_code": rec["huvudgrupp"],
-                "main_group_name": rec["huvudgrupp_namn"],
-            },
-        )
-        groups[group.code] = group
-    ids = dict(Unit.objects.filter(level=Level.KOMMUN).values_list("code", "id"))
-    wanted = {
-        (groups[r["kommungrupp"]].id, ids[r["kommun_code"]])
-        for r in tables["kommungrupper"].frame.iter_rows(named=True)
-    }
-    current = set(
-        ComparatorMembership.objects.filter(
-            group__kind="kommungrupp", group__edition=KOMMUNGRUPP_EDITION
-        ).values_list("group_id", "unit_id")
-    )
-    if wanted != current:
-        ComparatorMembership.objects.filter(
-            group__kind="kommungrupp", group__edition=KOMMUNGRUPP_EDITION
-        ).delete()
-        ComparatorMembership.objects.bulk_create(
-            ComparatorMembership(group_id=g, unit_id=u) for g, u in sorted(wanted)
         )
 
 
