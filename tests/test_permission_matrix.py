@@ -1,0 +1,633 @@
+"""The permission matrix: every write endpoint and every page that accepts POST, tried as
+every role in the object's own organisation and in another one, and anonymously.
+
+Why: a kommun coordinator once could change national money and an analyst in any kommun
+could overwrite every unit's observations, because rights were checked in some views and
+not in others. Here every write route must have a declared rule (:data:`API_RULES` keyed
+by ``METHOD /api/path`` from the OpenAPI schema, :data:`PAGE_RULES` keyed by URL name
+from the URL resolver); a new write endpoint or POST page without a rule fails
+:func:`test_every_api_write_has_a_rule` / :func:`test_every_post_page_has_a_rule`.
+
+What is checked (fast, no browser): a case the rule denies is refused (401, 403, 404, or
+a redirect to the sign-in page); a case the rule allows is not refused (it may still
+answer 400/422 for the minimal body sent, or 409 for a stale version). Each request runs
+in a savepoint that is rolled back, so the cases do not change each other's world.
+
+"own" is the organisation that owns the target (the national organisation for an
+agreement, the kommun for its survey answer or its observations, the plan's owner for a
+SIP); "other" is an organisation of the same kind elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from datasmart.accounts.audit import SYSTEM
+from datasmart.accounts.models import Organisation, OrganisationKind, Role, User
+from datasmart.geo.models import Unit
+from tests.accounts.factories import OrganisationFactory, make_token, member
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)
+NOBODY: frozenset[Role] = frozenset()
+CASEWORKER = frozenset({Role.CASEWORKER})
+COORDINATOR = frozenset({Role.COORDINATOR})
+ANALYST = frozenset({Role.ANALYST})
+ADMIN = frozenset({Role.ADMIN})
+
+#: Denied: not signed in, forbidden, or not found (need-to-know: SIP answers 404).
+DENIED_STATUS = frozenset({401, 403, 404})
+
+
+@dataclass
+class World:
+    """Organisations (by key), users per organisation and role, and the objects the
+    requests target. Built once per test; every request is rolled back."""
+
+    orgs: dict[str, Organisation]
+    users: dict[tuple[str, Role], User] = field(default_factory=dict)
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, org: str, role: Role) -> User:
+        key = (org, role)
+        if key not in self.users:
+            self.users[key] = member(role, self.orgs[org], username=f"{org}-{role}")
+        return self.users[key]
+
+
+Request = Callable[[World], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may: roles in the owning organisation (``own``), roles in another organisation
+    of the same kind (``other``), and whether anonymous visitors may. ``area`` names the
+    world the request needs; ``request`` builds ``(url, body)`` from it."""
+
+    area: str
+    own_org: str
+    other_org: str
+    own: frozenset[Role]
+    request: Request
+    other: frozenset[Role] = NOBODY
+    anonymous: bool = False
+    method: str = "post"
+    #: the endpoint answers 404 for a made-up target even when allowed (e.g. a link secret)
+    not_found_ok: bool = False
+    #: the API validates the body's schema before the view runs: a 422 naming the body
+    #: means the request never reached the view (nor the rights check), which for a
+    #: denied case is as good as a refusal. The minimal bodies sent here are not valid for
+    #: these endpoints, so their denials are only checked as "did not get through".
+    schema_first: bool = False
+    #: extra set-up for this rule only (e.g. a saved allocation run for a payout)
+    setup: Callable[[World], None] | None = None
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Every case signs in a new user; a slow password hash per user would dominate."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- worlds ----------------------------------------------------------------------------------
+
+
+def _org(key: str, unit_code: str, kind: str) -> Organisation:
+    org: Organisation = OrganisationFactory(
+        name=f"Matris {key}", unit=Unit.objects.get(code=unit_code), kind=kind
+    )
+    return org
+
+
+def _accounts_world() -> World:
+    world = World(
+        {
+            "kommun": _org("kommun", "0180", OrganisationKind.KOMMUN_SOCIAL),
+            "other_kommun": _org("other_kommun", "0114", OrganisationKind.KOMMUN_SOCIAL),
+        }
+    )
+    owner = member(Role.VIEWER, world.orgs["kommun"], username="nyckelagare")
+    token, _secret = make_token(owner)
+    world.ids["token"] = token.pk
+    return world
+
+
+def _funding_world() -> World:
+    from datasmart.funding import followup, services
+
+    world = World(
+        {
+            "national": _org("national", "00", OrganisationKind.SKR),
+            "kommun": _org("kommun", "0180", OrganisationKind.KOMMUN_SOCIAL),
+            "other_kommun": _org("other_kommun", "0114", OrganisationKind.KOMMUN_SOCIAL),
+        }
+    )
+    agreement = {r.agreement.year: r.agreement for r in services.load_agreements()}[2020]
+    survey = followup.create_survey(
+        agreement,
+        code="matris",
+        title="Matris",
+        respondent_level="kommun",
+        due_date=timezone.localdate() + dt.timedelta(days=30),
+        questions=[{"code": "plan", "text": "Plan?", "type": "yesno"}],
+        by=SYSTEM,
+    )
+    followup.save_response(survey, unit_code="0180", answers={"plan": True}, submit=True, by=SYSTEM)
+    followup.add_condition(
+        agreement, code="plan", text="Plan finns", recipient_level="kommun", by=SYSTEM
+    )
+    world.ids["agreement"] = agreement
+    return world
+
+
+def _saved_run(world: World) -> None:
+    """A saved allocation run (only the payout rule needs one: computing it takes time)."""
+    from datasmart.funding import services
+
+    run = services.run_allocation(world.ids["agreement"], by=SYSTEM)
+    world.ids["line"] = run.lines.filter(recipient_code="01").values_list("pk", flat=True)[0]
+
+
+def _indicators_world() -> World:
+    from datasmart.indicators.models import Indicator
+
+    Indicator.objects.create(
+        code="matris-andel",
+        title_sv="Matris",
+        type="proportion",
+        multiplier=100,
+        levels=["kommun", "region"],
+        breakdowns=[],
+        age_groups=[],
+        first_period=2015,
+        last_period=2024,
+        group="test",
+    )
+    return World(
+        {
+            "kommun": _org("kommun", "0180", OrganisationKind.KOMMUN_SOCIAL),
+            "other_kommun": _org("other_kommun", "0114", OrganisationKind.KOMMUN_SOCIAL),
+        }
+    )
+
+
+def _sip_world() -> World:
+    from tests.sip.sip_support import make_world
+
+    sip = make_world()
+    world = World({"owner": sip.owner, "bup": sip.bup, "outsider": sip.outsider})
+    world.ids.update(
+        sip=sip.sip.pk,
+        version=sip.version,
+        meeting=sip.meeting.pk if sip.meeting else 0,
+        bup_participant=sip.participant("organisation").pk,
+    )
+    return world
+
+
+WORLDS: dict[str, Callable[[], World]] = {
+    "accounts": _accounts_world,
+    "funding": _funding_world,
+    "indicators": _indicators_world,
+    "sip": _sip_world,
+}
+
+
+# --- request builders ----------------------------------------------------------------------
+
+
+def _fixed(url: str, body: dict[str, Any] | None = None) -> Request:
+    return lambda w: (url, body or {})
+
+
+def _sip(path: str, body: dict[str, Any] | None = None) -> Request:
+    def build(w: World) -> tuple[str, dict[str, Any]]:
+        url = path.format(sip=w.ids["sip"], meeting=w.ids["meeting"])
+        return url, {"expected_version": w.ids["version"], **(body or {})}
+
+    return build
+
+
+def _named(name: str, *args: Any, body: dict[str, Any] | None = None) -> Request:
+    def build(w: World) -> tuple[str, dict[str, Any]]:
+        resolved = [w.ids[a[1:]] if isinstance(a, str) and a.startswith("@") else a for a in args]
+        return reverse(name, args=resolved), body or {}
+
+    return build
+
+
+def _import_file(w: World) -> tuple[str, dict[str, Any]]:
+    content = (
+        b"indicator,unit_code,period,sex,age_group,numerator,denominator,value,status\n"
+        b"matris-andel,0180,2020,T,,4,10,,\n"
+    )
+    return "/api/indicator-imports", {
+        "file": SimpleUploadedFile("matris.csv", content, content_type="text/csv")
+    }
+
+
+def _funding(own: frozenset[Role], request: Request, **kw: Any) -> Rule:
+    """An administrators' action: the agreement is owned by the national organisation."""
+    return Rule("funding", "national", "kommun", own, request, **kw)
+
+
+def _recipient(request: Request, **kw: Any) -> Rule:
+    """A recipient's action for Stockholm (0180): its own kommun's coordinators."""
+    return Rule("funding", "kommun", "other_kommun", COORDINATOR, request, **kw)
+
+
+def _plan(request: Request, **kw: Any) -> Rule:
+    """A write to the plan: the owner organisation's caseworkers; others learn nothing."""
+    return Rule("sip", "owner", "outsider", CASEWORKER, request, **kw)
+
+
+def _plan_api(request: Request, **kw: Any) -> Rule:
+    """As :func:`_plan`, through the API, whose body schema is checked first."""
+    return _plan(request, schema_first=True, **kw)
+
+
+def _person(request: Request) -> Rule:
+    """The person's own pages: no staff role may use them."""
+    return Rule("sip", "owner", "outsider", NOBODY, request)
+
+
+API = "/api"
+SIP = "/api/sip/sips/{sip}"
+
+API_RULES: dict[str, Rule] = {
+    # accounts: a token for oneself; someone else's token only as their organisation's admin
+    "POST /api/tokens": Rule(
+        "accounts",
+        "kommun",
+        "other_kommun",
+        ALL_ROLES,
+        _fixed(f"{API}/tokens", {"name": "matris"}),
+        other=ALL_ROLES,
+    ),
+    "DELETE /api/tokens/{token_id}": Rule(
+        "accounts",
+        "kommun",
+        "other_kommun",
+        ADMIN,
+        lambda w: (f"{API}/tokens/{w.ids['token']}", {}),
+        method="delete",
+    ),
+    # indicators: an analyst imports for the units of their organisation (a 0180 row)
+    "POST /api/indicator-imports": Rule(
+        "indicators", "kommun", "other_kommun", ANALYST, _import_file, method="upload"
+    ),
+    # funding
+    "POST /api/funding/agreements/{year}/runs": _funding(
+        COORDINATOR, _fixed(f"{API}/funding/agreements/2020/runs", {"label": "matris"})
+    ),
+    "PUT /api/funding/agreements/{year}/surveys/{code}/responses/{unit}": _recipient(
+        _fixed(
+            f"{API}/funding/agreements/2020/surveys/matris/responses/0180",
+            {"answers": {"plan": False}},
+        ),
+        method="put",
+    ),
+    "POST /api/funding/agreements/{year}/surveys": _funding(
+        COORDINATOR, _fixed(f"{API}/funding/agreements/2020/surveys"), schema_first=True
+    ),
+    "PUT /api/funding/agreements/{year}/surveys/{code}": _funding(
+        COORDINATOR,
+        _fixed(f"{API}/funding/agreements/2020/surveys/matris"),
+        method="put",
+        schema_first=True,
+    ),
+    "POST /api/funding/agreements/{year}/surveys/{code}/responses/{unit}/reopen": _funding(
+        COORDINATOR,
+        _fixed(
+            f"{API}/funding/agreements/2020/surveys/matris/responses/0180/reopen",
+            {"reason": "matris"},
+        ),
+    ),
+    # sip: starting needs the caseworker role (in one's own organisation, wherever it is)
+    "POST /api/sip/sips": Rule(
+        "sip",
+        "owner",
+        "outsider",
+        CASEWORKER,
+        _fixed(f"{API}/sip/sips"),
+        other=CASEWORKER,
+        schema_first=True,
+    ),
+    "POST /api/sip/sips/fhir": Rule(
+        "sip", "owner", "outsider", CASEWORKER, _fixed(f"{API}/sip/sips/fhir"), other=CASEWORKER
+    ),
+    "POST /api/sip/sips/{sip_id}/consents": _plan_api(_sip(f"{SIP}/consents")),
+    "POST /api/sip/sips/{sip_id}/consents/withdraw": _plan_api(_sip(f"{SIP}/consents/withdraw")),
+    "POST /api/sip/sips/{sip_id}/invitations": _plan_api(_sip(f"{SIP}/invitations")),
+    "POST /api/sip/sips/{sip_id}/meetings": _plan_api(_sip(f"{SIP}/meetings")),
+    "POST /api/sip/sips/{sip_id}/meetings/{meeting_id}/held": _plan_api(
+        _sip(f"{SIP}/meetings/{{meeting}}/held")
+    ),
+    "PUT /api/sip/sips/{sip_id}/plan": _plan_api(_sip(f"{SIP}/plan"), method="put"),
+    "POST /api/sip/sips/{sip_id}/close": _plan_api(_sip(f"{SIP}/close")),
+    "POST /api/sip/sips/{sip_id}/links": _plan_api(_sip(f"{SIP}/links")),
+    # a participating organisation answers its own invitation (BUP, with consent)
+    "POST /api/sip/sips/participants/{participant_id}/response": Rule(
+        "sip",
+        "bup",
+        "outsider",
+        CASEWORKER,
+        lambda w: (f"{API}/sip/sips/participants/{w.ids['bup_participant']}/response", {}),
+        schema_first=True,
+    ),
+}
+
+PAGE_RULES: dict[str, Rule] = {
+    # public pages
+    "set_language": Rule(
+        "accounts",
+        "kommun",
+        "other_kommun",
+        ALL_ROLES,
+        _fixed("/i18n/setlang/"),
+        other=ALL_ROLES,
+        anonymous=True,
+    ),
+    "accounts:login": Rule(
+        "accounts",
+        "kommun",
+        "other_kommun",
+        ALL_ROLES,
+        _named("accounts:login"),
+        other=ALL_ROLES,
+        anonymous=True,
+    ),
+    "accounts:logout": Rule(
+        "accounts",
+        "kommun",
+        "other_kommun",
+        ALL_ROLES,
+        _named("accounts:logout"),
+        other=ALL_ROLES,
+        anonymous=True,
+    ),
+    "sip:redeem": Rule(
+        "sip",
+        "owner",
+        "outsider",
+        ALL_ROLES,
+        _named("sip:redeem", "x" * 43),
+        other=ALL_ROLES,
+        anonymous=True,
+        not_found_ok=True,
+    ),
+    # accounts
+    "accounts:tokens": Rule(
+        "accounts",
+        "kommun",
+        "other_kommun",
+        ALL_ROLES,
+        _named("accounts:tokens", body={"name": "matris"}),
+        other=ALL_ROLES,
+    ),
+    "accounts:revoke_token": Rule(
+        "accounts", "kommun", "other_kommun", ADMIN, _named("accounts:revoke_token", "@token")
+    ),
+    # funding: administrators (national) and recipients (their own kommun)
+    "funding:run_create": _funding(COORDINATOR, _named("funding:run_create", 2020)),
+    "funding:condition_create": _funding(
+        COORDINATOR,
+        _named(
+            "funding:condition_create",
+            2020,
+            body={"code": "ny", "text": "Nytt villkor", "recipient_level": "kommun"},
+        ),
+    ),
+    "funding:condition": _funding(
+        COORDINATOR,
+        _named("funding:condition", 2020, "plan", body={"unit": "0180", "status": "partly"}),
+    ),
+    "funding:payout_set": _funding(
+        COORDINATOR,
+        _named("funding:payout_set", 2020, "@line", body={"status": "held"}),
+        setup=_saved_run,
+    ),
+    "funding:survey_create": _funding(COORDINATOR, _named("funding:survey_create", 2020)),
+    "funding:survey_edit": _funding(COORDINATOR, _named("funding:survey_edit", 2020, "matris")),
+    "funding:reopen": _funding(
+        COORDINATOR, _named("funding:reopen", 2020, "matris", "0180", body={"reason": "x"})
+    ),
+    "funding:answer": _recipient(
+        _named("funding:answer", 2020, "matris", "0180", body={"action": "spara"})
+    ),
+    # sip: staff pages
+    "sip:start": Rule(
+        "sip", "owner", "outsider", CASEWORKER, _named("sip:start"), other=CASEWORKER
+    ),
+    "sip:choose_organisation": Rule(
+        "sip",
+        "owner",
+        "outsider",
+        ALL_ROLES,
+        _named("sip:choose_organisation"),
+        other=ALL_ROLES,
+    ),
+    "sip:consent": _plan(_named("sip:consent", "@sip")),
+    "sip:withdraw_consent": _plan(_named("sip:withdraw_consent", "@sip")),
+    "sip:invite": _plan(_named("sip:invite", "@sip")),
+    "sip:edit": _plan(_named("sip:edit", "@sip")),
+    "sip:meeting_held": _plan(_named("sip:meeting_held", "@sip", "@meeting")),
+    "sip:follow_up": _plan(_named("sip:follow_up", "@sip")),
+    "sip:close": _plan(_named("sip:close", "@sip")),
+    "sip:create_link": _plan(_named("sip:create_link", "@sip")),
+    "sip:answer": Rule(
+        "sip",
+        "bup",
+        "outsider",
+        CASEWORKER,
+        _named("sip:answer", "@sip", "@bup_participant"),
+    ),
+    # sip: the person's pages (a person's session, never a staff role)
+    # ending one's own link session is harmless for anyone (it only signs that session out)
+    "sip:leave": Rule(
+        "sip",
+        "owner",
+        "outsider",
+        ALL_ROLES,
+        _named("sip:leave"),
+        other=ALL_ROLES,
+        anonymous=True,
+    ),
+    "sip:person_respond": _person(_named("sip:person_respond", "@sip")),
+    "sip:person_withdraw": _person(_named("sip:person_withdraw", "@sip")),
+    "sip:person_end": _person(_named("sip:person_end", "@sip")),
+}
+
+
+# --- enumerating the routes ------------------------------------------------------------------
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def api_write_operations() -> set[str]:
+    """``METHOD /api/path`` of every write operation in the OpenAPI schema."""
+    from datasmart.api.router import api
+
+    schema = api.get_openapi_schema(path_prefix=f"{API}/")
+    return {
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in WRITE_METHODS
+    }
+
+
+def _patterns(
+    patterns: list[Any], namespace: str | None = None
+) -> Iterator[tuple[str | None, str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            if ns in ("admin", "api"):  # Django's admin; the API is enumerated from OpenAPI
+                continue
+            yield from _patterns(pattern.url_patterns, ns)
+        elif isinstance(pattern, URLPattern):
+            yield namespace, str(pattern.pattern), pattern
+
+
+def _allowed_methods(callback: Any) -> set[str] | None:
+    """The methods a view accepts: a class-based view's handlers, or the list Django's
+    ``require_http_methods`` keeps in its closure; ``None`` when the view does not say
+    (then it is assumed to accept POST)."""
+    view_class = getattr(callback, "view_class", None)
+    if view_class is not None:
+        return {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
+    seen: set[int] = set()
+    func = callback
+    while func is not None and id(func) not in seen:
+        seen.add(id(func))
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if (
+                isinstance(value, list | tuple)
+                and value
+                and all(isinstance(v, str) and v.isupper() for v in value)
+            ):
+                return set(value)
+        func = getattr(func, "__wrapped__", None)
+    return None
+
+
+def post_pages() -> set[str]:
+    """URL names of every page (outside the admin and the API) that accepts POST."""
+    names: set[str] = set()
+    for namespace, route, pattern in _patterns(get_resolver().url_patterns):
+        methods = _allowed_methods(pattern.callback)
+        if methods is not None and "POST" not in methods:
+            continue
+        name = pattern.name or route
+        names.add(f"{namespace}:{name}" if namespace else name)
+    return names
+
+
+def test_every_api_write_has_a_rule() -> None:
+    operations = api_write_operations()
+    assert operations, "the OpenAPI schema lists no write operations"
+    missing = sorted(operations - set(API_RULES))
+    stale = sorted(set(API_RULES) - operations)
+    assert not missing, f"API writes without a permission rule in API_RULES: {missing}"
+    assert not stale, f"API_RULES for operations that no longer exist: {stale}"
+
+
+def test_every_post_page_has_a_rule() -> None:
+    pages = post_pages()
+    assert "funding:run_create" in pages and "funding:reporting" not in pages  # sanity
+    missing = sorted(pages - set(PAGE_RULES))
+    stale = sorted(set(PAGE_RULES) - pages)
+    assert not missing, f"POST pages without a permission rule in PAGE_RULES: {missing}"
+    assert not stale, f"PAGE_RULES for pages that no longer exist: {stale}"
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+
+def _send(client: Client, rule: Rule, url: str, body: dict[str, Any], *, api: bool) -> Any:
+    if rule.method == "upload":
+        return client.post(url, body)
+    if not api:
+        return client.post(url, body)
+    send = getattr(client, rule.method)
+    return send(url, body, content_type="application/json")
+
+
+def _schema_rejected(response: Any) -> bool:
+    """A 422 from the API's schema validation of the body (``errors[].loc`` = body)."""
+    if response.status_code != 422:
+        return False
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return False
+    return bool(errors) and all((e.get("loc") or [""])[0] == "body" for e in errors)
+
+
+def _refused(response: Any, *, api: bool, schema_first: bool = False) -> bool:
+    if response.status_code in DENIED_STATUS:
+        return True
+    if api and schema_first and _schema_rejected(response):
+        return True
+    if not api and response.status_code == 302:
+        return str(reverse("accounts:login")) in response.get("Location", "")
+    return False
+
+
+def _cases(rule: Rule) -> Iterator[tuple[str, str | None, Role | None, bool]]:
+    """(label, organisation key, role, allowed) for anonymous and every role × own/other."""
+    yield "anonymous", None, None, rule.anonymous
+    for role in Role:
+        yield f"{role}@own", rule.own_org, role, role in rule.own
+        yield f"{role}@other", rule.other_org, role, role in rule.other
+
+
+def _run(rule: Rule, *, api: bool) -> list[str]:
+    world = WORLDS[rule.area]()
+    if rule.setup is not None:
+        rule.setup(world)
+    wrong: list[str] = []
+    for label, org, role, allowed in _cases(rule):
+        client = Client()
+        if org is not None and role is not None:
+            client.force_login(world.user(org, role))
+        url, body = rule.request(world)
+        savepoint = transaction.savepoint()
+        try:
+            response = _send(client, rule, url, body, api=api)
+        finally:
+            transaction.savepoint_rollback(savepoint)
+        refused = _refused(response, api=api, schema_first=rule.schema_first and not allowed)
+        if allowed and refused and not (rule.not_found_ok and response.status_code == 404):
+            wrong.append(f"{label}: allowed but refused with {response.status_code}")
+        elif not allowed and not refused:
+            wrong.append(f"{label}: should be refused, got {response.status_code}")
+    return wrong
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", sorted(API_RULES))
+def test_api_write_matrix(key: str) -> None:
+    wrong = _run(API_RULES[key], api=True)
+    assert not wrong, f"{key}:\n  " + "\n  ".join(wrong)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGE_RULES))
+def test_post_page_matrix(name: str) -> None:
+    wrong = _run(PAGE_RULES[name], api=False)
+    assert not wrong, f"{name}:\n  " + "\n  ".join(wrong)
