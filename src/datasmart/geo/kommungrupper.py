@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import polars as pl
+
 from datasmart.geo.models import ComparatorGroup, ComparatorMembership, Level, Unit
 from datasmart.geo.validation import FileSpec, Kind, Problem, Table, unknown_references
 
@@ -29,6 +31,9 @@ EDITION_VALID_FROM: dict[str, int] = {"2017": 2017, "2023": 2023}
 applies from 1 January 2017, *Kommungruppsindelning 2023* (published November 2022) from
 1 January 2023. Periods before the first edition use the first edition (the oldest one
 stored; SKR's 2011 edition is not loaded) — :func:`edition_for_period` says so."""
+
+MONTH_PERIOD_MIN = 190001
+"""Periods this large are months ``YYYYMM`` (as in :mod:`datasmart.indicators.periods`)."""
 
 EDITIONS: tuple[str, ...] = tuple(sorted(EDITION_VALID_FROM, key=EDITION_VALID_FROM.__getitem__))
 """Stored editions, oldest first."""
@@ -103,11 +108,21 @@ def edition_for_period(period: int | None) -> str:
     edition (or None) gets the oldest edition, the closest the data allows."""
     if period is None:
         return EDITIONS[-1]
+    year = int(period) // 100 if int(period) >= MONTH_PERIOD_MIN else int(period)
     chosen = EDITIONS[0]
     for edition in EDITIONS:
-        if EDITION_VALID_FROM[edition] <= int(period):
+        if EDITION_VALID_FROM[edition] <= year:
             chosen = edition
     return chosen
+
+
+def edition_expr(period: pl.Expr) -> pl.Expr:
+    """:func:`edition_for_period` as a polars expression over a period column."""
+    year = pl.when(period >= MONTH_PERIOD_MIN).then(period // 100).otherwise(period)
+    expr: pl.Expr = pl.lit(EDITIONS[0])
+    for edition in EDITIONS[1:]:
+        expr = pl.when(year >= EDITION_VALID_FROM[edition]).then(pl.lit(edition)).otherwise(expr)
+    return expr
 
 
 def check_edition(edition: str | None) -> str | None:

@@ -527,9 +527,18 @@ class ResultFilters(Schema):
     sex: ObservationSex = Field(ObservationSex.TOTAL, description="T = båda, 1 = män, 2 = kvinnor")
     age_group: str = Field("", max_length=16, pattern=AGE_PATTERN, description="Tom = alla")
     kommungrupp: str | None = Field(
-        None, max_length=8, pattern=r"^[A-Za-z0-9]+$", description="SKR-kommungrupp 2017, t.ex. B3"
+        None,
+        max_length=8,
+        pattern=r"^[A-Za-z0-9]+$",
+        description="SKR-kommungrupp, t.ex. B3 (i indelningen kommungrupp_edition)",
     )
     unit: str | None = Field(None, max_length=32, pattern=UNIT_PATTERN, description="Enhetens kod")
+    kommungrupp_edition: str | None = Field(
+        None,
+        pattern=r"^(2017|2023)$",
+        description="SKR:s kommungruppsindelning att jämföra med, 2017 eller 2023 "
+        "(standard: den som gällde för perioden; 2017 före 2023)",
+    )
 
 
 class ValueFilters(ResultFilters):
@@ -565,6 +574,9 @@ class ResultOut(Schema):
     group_code: str | None
     group_value: float | None
     vs_group: str | None
+    group_edition: str | None = Field(
+        None, description="Kommungruppsindelningen (SKR 2017/2023) som jämförelsen använder"
+    )
     previous_period: int | None
     previous_value: float | None
     vs_previous: str | None
@@ -622,7 +634,8 @@ class ProfileRowOut(Schema):
         description="below_q1, q1_q3 eller above_q3 mot nivåns kvartiler (Hyndman & Fan typ 7); "
         "jämförelsen för indikatorer utan värde för riket",
     )
-    group_code: str | None = Field(None, description="Kommunens kommungrupp (SKR 2017)")
+    group_code: str | None = Field(None, description="Kommunens kommungrupp")
+    group_edition: str | None = Field(None, description="Kommungruppsindelning, 2017 eller 2023")
     group_name: str | None = None
     group_n: int = 0
     group_q1: float | None = None
@@ -726,6 +739,7 @@ def indicator_values(
             age_group=filters.age_group,
             kommungrupp=filters.kommungrupp,
             unit=filters.unit,
+            kommungrupp_edition=filters.kommungrupp_edition,
         )
     except results.ResultsError as exc:
         raise HttpError(422, str(exc)) from exc

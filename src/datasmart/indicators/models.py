@@ -324,6 +324,13 @@ class Result(models.Model):
     group_code = models.CharField(_("kommungrupp"), max_length=16, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
     group_value = models.FloatField(_("kommungruppens värde"), null=True, blank=True)
     vs_group = models.CharField(_("jämfört med gruppen"), max_length=24, blank=True, null=True)  # noqa: DJ001 (engine null = not applicable)
+    group_edition = models.CharField(
+        _("kommungruppsindelning"),
+        max_length=8,
+        blank=True,
+        default="",
+        help_text="SKR edition the kommungrupp comparison uses (in force for the period).",
+    )
     previous_period = models.PositiveIntegerField(_("föregående period"), null=True, blank=True)
     previous_value = models.FloatField(_("föregående värde"), null=True, blank=True)
     vs_previous = models.CharField(_("jämfört med föregående"), max_length=24, null=True)  # noqa: DJ001 (engine null = not applicable)

@@ -38,10 +38,12 @@ from django.utils import timezone
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
 from datasmart.accounts.permissions import Permission, require_permission
+from datasmart.geo import kommungrupper
 from datasmart.geo.loaders import bulk_insert
 from datasmart.geo.models import ComparatorMembership, Unit
+from datasmart.stats.comparison import compare
 
-from . import engine, rounding
+from . import engine, engine_compare, rounding
 from .models import Indicator, Observation, Result
 
 __all__ = [
@@ -79,16 +81,17 @@ Progress = Callable[[int, int, str], None]
 RESULT_FIELDS: tuple[str, ...] = (
     "period", "sex", "age_group", "numerator", "denominator", "value", "lower", "upper",
     "status", "suppression", "aggregated_from", "national_value", "vs_nation", "group_code",
-    "group_value", "vs_group", "previous_period", "previous_value", "vs_previous", "rank",
-    "n_ranked", "quintile", "funnel_zone", "method",
+    "group_value", "vs_group", "group_edition", "previous_period", "previous_value",
+    "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method",
 )  # fmt: skip
 """Stored engine columns returned by :func:`query_results` (besides the unit's)."""
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "indicator", "unit_code", "unit_name", "level", "period", "sex", "age_group",
     "value", "value_rounded", "lower", "upper", "status", "numerator", "denominator",
-    "national_value", "vs_nation", "group_code", "group_value", "vs_group", "previous_period",
-    "previous_value", "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method",
+    "national_value", "vs_nation", "group_code", "group_value", "vs_group", "group_edition",
+    "previous_period", "previous_value", "vs_previous", "rank", "n_ranked", "quintile",
+    "funnel_zone", "method",
 )  # fmt: skip
 """Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why:
 ``ok``, ``missing``, ``suppressed`` — by us or at the source, e.g. Kolada's "Privacy" —
@@ -126,11 +129,12 @@ class ComputeReport:
 # --- engine input -----------------------------------------------------------------------
 
 
-def units_frame() -> pl.DataFrame:
-    """The engine's ``units`` frame from the geography (kommungrupp edition 2017)."""
+def units_frame(edition: str = KOMMUNGRUPP_EDITION) -> pl.DataFrame:
+    """The engine's ``units`` frame from the geography, kommuner in the kommungrupper of
+    SKR's ``edition`` (see :mod:`datasmart.geo.kommungrupper`)."""
     groups = dict(
         ComparatorMembership.objects.filter(
-            group__kind=KOMMUNGRUPP_KIND, group__edition=KOMMUNGRUPP_EDITION
+            group__kind=KOMMUNGRUPP_KIND, group__edition=edition
         ).values_list("unit_id", "group__code")
     )
     units = list(
@@ -220,7 +224,7 @@ def observations_frame(indicator: Indicator) -> pl.DataFrame:
 _STORED_COLUMNS = (
     "indicator_id", "unit_id", "level", "period", "sex", "age_group", "numerator",
     "denominator", "value", "lower", "upper", "status", "suppression", "aggregated_from",
-    "national_value", "vs_nation", "group_code", "group_value", "vs_group",
+    "national_value", "vs_nation", "group_code", "group_value", "vs_group", "group_edition",
     "previous_period", "previous_value", "vs_previous", "rank", "n_ranked", "quintile",
     "funnel_zone", "method", "computed_at",
 )  # fmt: skip
@@ -239,6 +243,7 @@ def compute_indicator(
     units: pl.DataFrame | None = None,
     suppression_threshold: float = 5,
     request: Any = None,
+    frames: dict[str, pl.DataFrame] | None = None,
 ) -> ComputeReport:
     """Compute one indicator and replace its stored results (one transaction, audited).
 
@@ -269,12 +274,12 @@ def compute_indicator(
         )
     step(0, f"{indicator.code}: läser observationer")
     observed = [(member, observations_frame(member)) for member in members]
-    unit_frame = units if units is not None else units_frame()
     step(1, f"{indicator.code}: beräknar")
     with_data = [(member, obs) for member, obs in observed if obs.height]
-    try:
+
+    def run(unit_frame: pl.DataFrame) -> list[pl.DataFrame]:
         if len(members) == 1:
-            outs = [
+            return [
                 engine.compute(
                     obs,
                     unit_frame,
@@ -283,15 +288,40 @@ def compute_indicator(
                 )
                 for member, obs in with_data
             ]
-        else:
-            outs = engine.compute_linked(
-                [(obs, indicator_spec(member)) for member, obs in with_data],
-                unit_frame,
-                suppression_threshold=suppression_threshold,
-            )
+        return engine.compute_linked(
+            [(obs, indicator_spec(member)) for member, obs in with_data],
+            unit_frame,
+            suppression_threshold=suppression_threshold,
+        )
+
+    # The kommungrupp comparison (and the suppression protecting the group values) uses
+    # the edition in force for each period: one engine run per edition the periods need,
+    # each period's rows taken from its edition's run (cells never span periods).
+    periods_seen = {int(p) for _m, obs in with_data for p in obs["period"].unique().to_list()}
+    editions = sorted({kommungrupper.edition_for_period(p) for p in periods_seen}) or [
+        KOMMUNGRUPP_EDITION
+    ]
+    try:
+        runs = {e: run(units if units is not None else _units_for(e, frames)) for e in editions}
     except ValueError as exc:
         raise ResultsError(f"{indicator.code}: {exc}") from exc
-    empty = pl.DataFrame(schema={c: pl.Utf8 for c in engine.OUTPUT_COLUMNS})
+    edition_of = kommungrupper.edition_expr(pl.col("period"))
+    outs = [
+        pl.concat(
+            [
+                runs[e][i]
+                .filter(edition_of == e)
+                .with_columns(
+                    group_edition=pl.when(pl.col("level") == "kommun")
+                    .then(pl.lit(e))
+                    .otherwise(pl.lit(""))
+                )
+                for e in editions
+            ]
+        )
+        for i in range(len(with_data))
+    ]
+    empty = pl.DataFrame(schema={c: pl.Utf8 for c in (*engine.OUTPUT_COLUMNS, "group_edition")})
     computed = {
         member.pk: out.filter(pl.col("status") != "missing")
         for (member, _), out in zip(with_data, outs, strict=True)
@@ -312,6 +342,15 @@ def compute_indicator(
     for other in report.linked:
         other.seconds = report.seconds
     return report
+
+
+def _units_for(edition: str, frames: dict[str, pl.DataFrame] | None) -> pl.DataFrame:
+    """The units frame of ``edition``, from ``frames`` (compute_all's cache) if given."""
+    if frames is None:
+        return units_frame(edition)
+    if edition not in frames:
+        frames[edition] = units_frame(edition)
+    return frames[edition]
 
 
 def _store(
@@ -367,7 +406,7 @@ def compute_all(
     if codes is not None:
         qs = qs.filter(code__in=list(codes))
     indicators = list(qs)
-    units = units_frame()
+    frames: dict[str, pl.DataFrame] = {}
     done: dict[str, ComputeReport] = {}
     for i, ind in enumerate(indicators):
         if progress is not None:
@@ -375,7 +414,7 @@ def compute_all(
         if ind.code in done:
             continue  # computed with another member of its disclosure group
         try:
-            report = compute_indicator(ind, by=by, units=units)
+            report = compute_indicator(ind, by=by, frames=frames)
         except ResultsError as exc:
             report = ComputeReport(indicator=ind.code, error=str(exc))
         for r in (report, *report.linked):
@@ -447,13 +486,77 @@ def geography_units(level: str) -> QuerySet[Unit]:
     return units
 
 
-def kommungrupp_members(code: str) -> set[str]:
-    """Unit codes of kommungrupp ``code`` (edition 2017)."""
-    return set(
-        ComparatorMembership.objects.filter(
-            group__kind=KOMMUNGRUPP_KIND, group__edition=KOMMUNGRUPP_EDITION, group__code=code
-        ).values_list("unit__code", flat=True)
-    )
+def kommungrupp_members(code: str, edition: str = KOMMUNGRUPP_EDITION) -> set[str]:
+    """Unit codes of kommungrupp ``code`` in SKR's ``edition``."""
+    return kommungrupper.members(edition, code)
+
+
+def _edition(edition: str | None, period: int | None) -> str:
+    """The asked edition, else the one in force for ``period``; ResultsError if unknown."""
+    try:
+        asked = kommungrupper.check_edition(edition)
+    except ValueError as exc:
+        raise ResultsError(str(exc)) from None
+    return asked or kommungrupper.edition_for_period(period)
+
+
+def _regroup(
+    ind: Indicator, rows: list[dict[str, Any]], edition: str, cell: QuerySet[Result]
+) -> None:
+    """Compare kommun ``rows`` with their kommungrupp of ``edition`` where the stored
+    comparison used another edition (in place; ``group_edition`` says which was used).
+
+    Why not rerun the engine: the stored results are suppressed for the edition in force,
+    so the other edition's group value is derived from *published* rows only — the sum of
+    the members' numerators over the sum of their denominators (times the multiplier;
+    a count's is the sum), exactly the engine's aggregate when every member is shown, and
+    nothing a reader could not compute. A group with a suppressed or missing member, and
+    DSR or value-only indicators (no summable numerators), get no group value (None,
+    ``vs_group = "not_compared"``). ``vs_group`` is the Fingertips interval test
+    (:func:`datasmart.stats.comparison.compare`) for proportions and rates with intervals.
+    """
+    todo = [r for r in rows if r.get("level") == "kommun" and r.get("group_edition") != edition]
+    if not todo:
+        return
+    grouping = kommungrupper.membership(edition)
+    published = {
+        code: (status, num, den)
+        for code, status, num, den in cell.filter(level="kommun").values_list(
+            "unit__code", "status", "numerator", "denominator"
+        )
+    }
+    totals: dict[str, tuple[float, float] | None] = {}
+    for code, group in grouping.items():
+        if group in totals and totals[group] is None:
+            continue
+        status, num, den = published.get(code, ("missing", None, None))
+        if status == "not_applicable":
+            totals.setdefault(group, (0.0, 0.0))
+            continue
+        if status != "ok" or num is None or den is None:
+            totals[group] = None
+            continue
+        acc = totals.setdefault(group, (0.0, 0.0))
+        if acc is not None:
+            totals[group] = (acc[0] + float(num), acc[1] + float(den))
+    summable = ind.type in ("proportion", "rate", "mean", "count")
+    multiplier = float(ind.multiplier or 1)
+    polarity = engine_compare.STATS_POLARITY.get(ind.polarity)
+    for row in todo:
+        group_code = grouping.get(row["unit_code"])
+        total = totals.get(group_code) if group_code else None
+        value = None
+        if summable and total is not None and total[1] > 0:
+            value = total[0] if ind.type == "count" else total[0] / total[1] * multiplier
+        vs = engine_compare.NOT_COMPARED
+        if (
+            value is not None
+            and ind.type in ("proportion", "rate")
+            and row.get("lower") is not None
+            and row.get("upper") is not None
+        ):
+            vs = str(compare([row["lower"]], [row["upper"]], [value], polarity=polarity)[0])
+        row.update(group_code=group_code, group_value=value, vs_group=vs, group_edition=edition)
 
 
 def query_results(
@@ -465,8 +568,14 @@ def query_results(
     age_group: str = "",
     kommungrupp: str | None = None,
     unit: str | None = None,
+    kommungrupp_edition: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per unit of ``level`` (by code) for one period, sex and age group.
+
+    ``kommungrupp_edition`` (``"2017"``/``"2023"``) compares kommuner with the groups of
+    that SKR edition instead of the one in force for the period (:func:`_regroup`); it
+    also decides the members of ``kommungrupp``. Each row's ``group_edition`` says which
+    edition its ``group_*`` columns use.
 
     ``period`` None → the latest period with results at that level. Rows have
     ``unit_code``, ``unit_name``, ``level`` and :data:`RESULT_FIELDS`; a unit without a
@@ -481,8 +590,9 @@ def query_results(
     units = geography_units(level)
     if unit:
         units = units.filter(code=unit)
+    edition = _edition(kommungrupp_edition, period)
     if kommungrupp:
-        units = units.filter(code__in=kommungrupp_members(kommungrupp))
+        units = units.filter(code__in=kommungrupp_members(kommungrupp, edition))
     cell = Result.objects.filter(indicator=ind, level=level, sex=sex, age_group=age_group)
     stored = (
         {r["unit_id"]: r for r in cell.filter(period=period).values("unit_id", *RESULT_FIELDS)}
@@ -498,6 +608,8 @@ def query_results(
         found.pop("unit_id")
         row = {"unit_code": u.code, "unit_name": u.name, "level": u.level, **found}
         rows.append(_public(row, ind.type))
+    if level == "kommun" and period is not None:
+        _regroup(ind, rows, edition, cell.filter(period=period))
     return rows
 
 
@@ -645,26 +757,29 @@ def distribution(
     sex: str = "T",
     age_group: str = "",
     kommungrupp: str | None = None,
+    kommungrupp_edition: str | None = None,
 ) -> dict[str, Any]:
     """``n``, ``min``, ``q1``, ``median``, ``q3``, ``max`` of the ``ok`` values of all
-    units of ``level`` (or only the members of ``kommungrupp``, edition 2017) in one
-    cell — the reference that value-only indicators are compared with (see
-    :func:`_quartiles` for the quantile definition)."""
+    units of ``level`` (or only the members of ``kommungrupp``) in one cell — the
+    reference that value-only indicators are compared with (see :func:`_quartiles` for
+    the quantile definition). The group's members are those of ``kommungrupp_edition``,
+    by default the edition in force for ``period``; ``edition`` in the answer says which."""
     ind = _indicator(indicator)
+    edition = _edition(kommungrupp_edition, period)
     cell = Result.objects.filter(
         indicator=ind, level=level, period=period, sex=sex, age_group=age_group, status="ok"
     )
     if kommungrupp:
-        cell = cell.filter(unit__code__in=kommungrupp_members(kommungrupp))
+        cell = cell.filter(unit__code__in=kommungrupp_members(kommungrupp, edition))
     values = [float(v) for v in cell.values_list("value", flat=True) if v is not None]
-    return {"n": len(values), **_quartiles(values)}
+    return {"n": len(values), "edition": edition, **_quartiles(values)}
 
 
-def unit_kommungrupp(unit: Unit) -> ComparatorMembership | None:
-    """The kommun's SKR kommungrupp (edition 2017), or None."""
+def unit_kommungrupp(unit: Unit, edition: str = KOMMUNGRUPP_EDITION) -> ComparatorMembership | None:
+    """The kommun's SKR kommungrupp in ``edition``, or None."""
     return (
         ComparatorMembership.objects.filter(
-            unit=unit, group__kind=KOMMUNGRUPP_KIND, group__edition=KOMMUNGRUPP_EDITION
+            unit=unit, group__kind=KOMMUNGRUPP_KIND, group__edition=edition
         )
         .select_related("group")
         .first()
@@ -672,7 +787,12 @@ def unit_kommungrupp(unit: Unit) -> ComparatorMembership | None:
 
 
 def unit_profile(
-    unit_code: str, period: int | None = None, *, sex: str = "T", age_group: str = ""
+    unit_code: str,
+    period: int | None = None,
+    *,
+    sex: str = "T",
+    age_group: str = "",
+    kommungrupp_edition: str | None = None,
 ) -> list[dict[str, Any]]:
     """One row per indicator with results at the unit's level (Fingertips spine chart).
 
@@ -683,15 +803,26 @@ def unit_profile(
     ``vs_quartiles`` (:func:`quartile_position` against them); for a kommun also its
     kommungrupp's ``group_code``, ``group_name``, ``group_n``, ``group_q1``,
     ``group_median``, ``group_q3`` and ``vs_group_quartiles``. Indicators without a
-    national value (Kolada's kommun KPIs) are compared with these instead.
+    national value (Kolada's kommun KPIs) are compared with these instead. The
+    kommungrupp is that of ``kommungrupp_edition``, by default the edition in force for
+    each indicator's period; ``group_edition`` says which.
     """
     try:
         unit = Unit.objects.get(code=unit_code)
     except Unit.DoesNotExist:
         raise ResultsError(f"Ingen enhet med koden '{unit_code}' finns.") from None
     out = []
-    membership = unit_kommungrupp(unit) if unit.level == "kommun" else None
-    group_members = kommungrupp_members(membership.group.code) if membership else set()
+    by_edition: dict[str, tuple[ComparatorMembership | None, set[str]]] = {}
+
+    def group_of(edition: str) -> tuple[ComparatorMembership | None, set[str]]:
+        if edition not in by_edition:
+            found = unit_kommungrupp(unit, edition) if unit.level == "kommun" else None
+            by_edition[edition] = (
+                found,
+                kommungrupp_members(found.group.code, edition) if found else set(),
+            )
+        return by_edition[edition]
+
     indicator_ids = (
         Result.objects.filter(level=unit.level, sex=sex, age_group=age_group)
         .order_by()
@@ -706,6 +837,8 @@ def unit_profile(
         )
         if per is None:
             continue
+        edition = _edition(kommungrupp_edition, per)
+        membership, group_members = group_of(edition)
         cell = Result.objects.filter(
             indicator=ind, level=unit.level, period=per, sex=sex, age_group=age_group
         )
@@ -751,6 +884,7 @@ def unit_profile(
                 "vs_quartiles": quartile_position(own_value, spread["q1"], spread["q3"]),
                 "group_code": membership.group.code if membership else None,
                 "group_name": membership.group.name if membership else None,
+                "group_edition": edition if membership else None,
                 "group_n": sum(1 for c, _v in ok_values if c in group_members),
                 "group_q1": group["q1"],
                 "group_median": group["median"],
