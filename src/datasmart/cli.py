@@ -25,6 +25,7 @@ from rich.table import Table
 from datasmart.cli_support import setup_django, user_errors
 from datasmart.funding.cli import funding_app
 from datasmart.indicators.cli import indicators_app
+from datasmart.needs.cli import needs_app
 from datasmart.sip.cli import sip_app
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(funding_app, name="funding")
 app.add_typer(sip_app, name="sip")
+app.add_typer(needs_app, name="needs")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -163,26 +165,24 @@ def population(
     year: Annotated[int | None, typer.Option(help="År; utelämnat = totalen för alla år")] = None,
     by: Annotated[str | None, typer.Option(help="Uppdelning: age, sex eller age,sex")] = None,
     age_groups: Annotated[str | None, typer.Option(help="T.ex. 0-17,18-64,65+ eller 5y")] = None,
+    granularity: Annotated[
+        str | None,
+        typer.Option(help="age, age_band eller total; utelämnat = den finaste som finns"),
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
 ) -> None:
-    """Befolkning för en enhet och ett år."""
+    """Befolkning för en enhet och ett år.
+
+    Kolumnen granularity säger vad varje siffra bygger på (ettårsklasser, åldersgrupper
+    eller totaler) och attribution källan att ange.
+    """
     from datasmart.geo import services
-    from datasmart.geo.api import POPULATION_COLUMNS
+    from datasmart.geo.api import POPULATION_COLUMNS, population_rows
 
     target = services.get_unit(unit)
-    breakdown = services.parse_breakdown(by)
-    bands = services.parse_age_bands(age_groups) if age_groups else None
-    if year is None:
-        if breakdown or bands:
-            raise services.InvalidParameter("--year", "uppdelning på ålder/kön kräver ett år")
-        rows = [
-            {"year": y, "unit_code": target.code, "age_group": None, "sex": None, "population": n}
-            for y, n in services.population_series(target)
-        ]
-    else:
-        rows = [
-            r.__dict__ for r in services.population(target, year, by=breakdown, age_bands=bands)
-        ]
+    rows = population_rows(
+        unit, year, by=by, age_groups=age_groups, granularity=granularity, year_field="--year"
+    )
     emit(rows, POPULATION_COLUMNS, format, title=f"Befolkning {target.name}")
 
 

@@ -63,7 +63,15 @@ def test_unknown_unit_is_404_with_message(client: Client, url: str) -> None:
 def test_population_total_and_breakdowns(client: Client) -> None:
     total = client.get("/api/population", {"unit": "00", "year": 2019}).json()
     assert total == [
-        {"year": 2019, "unit_code": "00", "age_group": None, "sex": None, "population": 10327589}
+        {
+            "year": 2019,
+            "unit_code": "00",
+            "age_group": None,
+            "sex": None,
+            "population": 10327589,
+            "granularity": "age",
+            "attribution": "Källa: SCB",
+        }
     ]
     by_sex = client.get("/api/population", {"unit": "00", "year": 2019, "by": "sex"}).json()
     assert {r["sex"]: r["population"] for r in by_sex} == {"1": 5195814, "2": 5131775}

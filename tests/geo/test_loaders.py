@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 def data_copy(tmp_path: Path) -> Path:
     """A writable copy of the reference data with one valid change already made.
 
-    The change (Stockholm's 2024 total +1) means a partial write would be visible.
+    The change (Stockholm's 2024 total +1, and with it Stockholms län's and Riket's 2024
+    totals, which the loader checks add up) means a partial write would be visible.
     """
     target = tmp_path / "data"
     shutil.copytree(settings.DATA_DIR, target)
@@ -31,6 +32,13 @@ def data_copy(tmp_path: Path) -> Path:
     line = next(ln for ln in text.splitlines() if ",0180," in ln)
     year, code, value = line.split(",")
     path.write_text(text.replace(line, f"{year},{code},{int(value) + 1}"), encoding="utf-8")
+    path = target / "population/lan_total_2011_2024.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, ln in enumerate(lines):
+        if ln.startswith(("2024,2024-12-31,01,", "2024,2024-12-31,00,")):
+            head, value = ln.rstrip("\n").rsplit(",", 1)
+            lines[i] = f"{head},{int(value) + 1}\n"
+    path.write_text("".join(lines), encoding="utf-8")
     return target
 
 
@@ -69,7 +77,8 @@ def assert_fails_unchanged(base: Path, *expected: str) -> DataLoadError:
 def test_valid_change_is_loaded(data_copy: Path) -> None:
     report = load_reference_data(data_copy)
     assert [d.dataset for d in report.datasets if d.status == "loaded"] == [
-        "population_kommun_total"
+        "population_kommun_total",
+        "population_lan_total",
     ]
     assert PopulationTotal.objects.get(unit__code="0180", year=2024).population == 995574 + 1
 

@@ -16,7 +16,7 @@ from datasmart.api.responses import (
 )
 from datasmart.geo import services
 from datasmart.geo.cache import cached
-from datasmart.geo.models import ComparatorMembership, Level, Unit
+from datasmart.geo.models import ComparatorMembership, Granularity, Level, Unit
 
 router = Router(tags=["geografi"])
 
@@ -55,7 +55,12 @@ class UnitDetailOut(UnitOut):
     ancestors: list[UnitRef]
     children: list[UnitRef]
     population_years: list[int]
-    population_years_by_age_sex: list[int]
+    population_years_by_age_sex: list[int] = Field(
+        description="År med ettårsklasser per kön (år med bara åldersgrupper ingår inte)"
+    )
+    population_granularities: dict[str, list[Granularity]] = Field(
+        description="För varje år: granulariteterna som finns, finast först"
+    )
 
 
 class PopulationRowOut(Schema):
@@ -64,6 +69,13 @@ class PopulationRowOut(Schema):
     age_group: str | None = Field(None, description="Ålder ('0'…'99', '100+') eller åldersgrupp")
     sex: str | None = Field(None, description="SCB:s kod: 1 = män, 2 = kvinnor")
     population: int
+    granularity: Granularity = Field(
+        description=(
+            "Vad siffran är beräknad från: 'age' (ettårsklasser), 'age_band' (åldersgrupper, "
+            "t.ex. femårsgrupper 2013–2021) eller 'total' (bara totalbefolkning)"
+        )
+    )
+    attribution: str = Field(description="Källhänvisning att visa med siffran, t.ex. 'Källa: SCB'")
 
 
 class UnitFilters(Schema):
@@ -82,6 +94,13 @@ class PopulationFilters(Schema):
     by: str | None = Field(None, description="Uppdelning: 'age', 'sex' eller 'age,sex'")
     age_groups: str | None = Field(
         None, description="Åldersgrupper, t.ex. '0-17,18-64,65+' eller '5y' för femårsgrupper"
+    )
+    granularity: Granularity | None = Field(
+        None,
+        description=(
+            "Välj granularitet: 'age', 'age_band' eller 'total'; utelämnat = den finaste som "
+            "finns för året (svarets kolumn granularity säger vilken)"
+        ),
     )
     format: OutputFormat = OutputFormat.json
 
@@ -201,10 +220,21 @@ def _unit_detail(code: str) -> dict[str, Any]:
         ],
         "population_years": list(years),
         "population_years_by_age_sex": [y for y, detailed in years.items() if detailed],
+        "population_granularities": {
+            str(y): g for y, g in services.population_granularities(unit).items()
+        },
     }
 
 
-POPULATION_COLUMNS = ["year", "unit_code", "age_group", "sex", "population"]
+POPULATION_COLUMNS = [
+    "year",
+    "unit_code",
+    "age_group",
+    "sex",
+    "population",
+    "granularity",
+    "attribution",
+]
 
 
 @router.get(
@@ -214,7 +244,8 @@ POPULATION_COLUMNS = ["year", "unit_code", "age_group", "sex", "population"]
     openapi_extra=CSV_RESPONSE,
     description=(
         "Folkmängd 31 december för en enhet. Högre nivåer summeras från kommuner eller län. "
-        "Utan `year`: totalen för varje tillgängligt år."
+        "Utan `year`: totalen för varje tillgängligt år. Varje rad säger vilken granularitet "
+        "den bygger på (den finaste som finns om inte `granularity` anges) och källan."
     ),
 )
 def population(request: HttpRequest, filters: Query[PopulationFilters]) -> Any:
@@ -226,16 +257,48 @@ def population(request: HttpRequest, filters: Query[PopulationFilters]) -> Any:
 
 
 def _population_rows(filters: PopulationFilters) -> list[dict[str, Any]]:
-    unit = services.get_unit(filters.unit)
-    by = services.parse_breakdown(filters.by)
-    bands = services.parse_age_bands(filters.age_groups) if filters.age_groups else None
-    if filters.year is None:
-        if by or bands:
-            raise services.InvalidParameter("year", "uppdelning på ålder/kön kräver ett år")
-        rows = [
-            {"year": y, "unit_code": unit.code, "age_group": None, "sex": None, "population": n}
-            for y, n in services.population_series(unit)
+    return population_rows(
+        filters.unit,
+        filters.year,
+        by=filters.by,
+        age_groups=filters.age_groups,
+        granularity=filters.granularity,
+        year_field="year",
+    )
+
+
+def population_rows(
+    code: str,
+    year: int | None,
+    *,
+    by: str | None,
+    age_groups: str | None,
+    granularity: str | None,
+    year_field: str,
+) -> list[dict[str, Any]]:
+    """Population rows as dicts for the API and the CLI (one place, same columns)."""
+    unit = services.get_unit(code)
+    breakdown = services.parse_breakdown(by)
+    bands = services.parse_age_bands(age_groups) if age_groups else None
+    wanted = services.parse_granularity(granularity)
+    if year is None:
+        if breakdown or bands:
+            raise services.InvalidParameter(year_field, "uppdelning på ålder/kön kräver ett år")
+        if wanted is not None:
+            raise services.InvalidParameter(year_field, "val av granularitet kräver ett år")
+        return [
+            {
+                "year": y,
+                "unit_code": unit.code,
+                "age_group": None,
+                "sex": None,
+                "population": n,
+                "granularity": g,
+                "attribution": "; ".join(services.population_attribution(g)),
+            }
+            for y, n, g in services.population_series_detail(unit)
         ]
-    else:
-        rows = [r.__dict__ for r in services.population(unit, filters.year, by=by, age_bands=bands)]
-    return rows
+    return [
+        r.__dict__
+        for r in services.population(unit, year, by=breakdown, age_bands=bands, granularity=wanted)
+    ]

@@ -22,14 +22,18 @@ from django.db import connection, transaction
 
 from datasmart.geo import kommungrupper
 from datasmart.geo.cache import forget_data_version
+from datasmart.geo.datasets import DATASETS
 from datasmart.geo.models import (
     NATION_CODE,
     DataLoad,
+    Granularity,
     Level,
+    PopulationBand,
     PopulationCount,
     PopulationTotal,
     Unit,
 )
+from datasmart.geo.population_checks import check_band_structure, check_population_identities
 from datasmart.geo.validation import (
     DataLoadError,
     FileSpec,
@@ -118,6 +122,31 @@ SPECS: dict[str, FileSpec] = {
             {"year": Kind.YEAR, "kommun_code": Kind.KOMMUN_CODE, "population": Kind.COUNT},
             unique=("year", "kommun_code"),
         ),
+        FileSpec(
+            "population_lan_age5_sex",
+            "population/lan_age5_sex_2013_2021.csv",
+            {
+                "year": Kind.YEAR,
+                "lan_code": Kind.LAN_CODE,
+                "sex": Kind.SEX,
+                "age_group": Kind.TEXT,
+                "age_from": Kind.AGE,
+                "age_to": Kind.AGE_OR_EMPTY,
+                "population": Kind.COUNT,
+            },
+            unique=("year", "lan_code", "sex", "age_from"),
+        ),
+        FileSpec(
+            "population_lan_total",
+            "population/lan_total_2011_2024.csv",
+            {
+                "year": Kind.YEAR,
+                "lan_code": Kind.LAN_CODE,
+                "lan_name": Kind.TEXT,
+                "population": Kind.COUNT,
+            },
+            unique=("year", "lan_code"),
+        ),
     ]
 }
 
@@ -125,7 +154,11 @@ DETAILED_POPULATION = {
     "population_kommun_age_sex": "kommun_code",
     "population_lan_age_sex": "lan_code",
 }
-TOTAL_POPULATION = {"population_kommun_total": "kommun_code"}
+BAND_POPULATION = {"population_lan_age5_sex": "lan_code"}
+TOTAL_POPULATION = {
+    "population_kommun_total": "kommun_code",
+    "population_lan_total": "lan_code",
+}
 
 
 @dataclass
@@ -195,9 +228,14 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
             ("municipalities", "county_code"),
             ("lan_sjukvardsregion", "lan_code"),
             ("population_lan_age_sex", "lan_code"),
+            ("population_lan_age5_sex", "lan_code"),
         ]:
             if name in tables:
                 problems += unknown_references(tables[name], col, lan, "länskod")
+        if "population_lan_total" in tables:
+            problems += unknown_references(
+                tables["population_lan_total"], "lan_code", lan | {NATION_CODE}, "länskod"
+            )
     if kommun is not None:
         for name, col in [
             ("kommun_sjukvardsregion", "kommun_code"),
@@ -257,6 +295,10 @@ def _cross_check(tables: dict[str, Table]) -> list[Problem]:
                             )
                         )
     problems += kommungrupper.cross_check(tables, kommun)
+    if "population_lan_age5_sex" in tables:
+        problems += check_band_structure(tables["population_lan_age5_sex"])
+    if not problems:
+        problems += check_population_identities(tables)
     return problems
 
 
@@ -270,7 +312,7 @@ def load_reference_data(
     started = time.perf_counter()
     base = base or data_dir()
     notify = progress or (lambda step, done, total: None)
-    steps = 2 + len(DETAILED_POPULATION) + len(TOTAL_POPULATION)
+    steps = 2 + len(DETAILED_POPULATION) + len(BAND_POPULATION) + len(TOTAL_POPULATION)
     notify("Läser och kontrollerar filer", 0, steps)
     tables = read_all(base)
     report = LoadReport(base)
@@ -311,7 +353,15 @@ def load_reference_data(
                 report.datasets.append(DatasetResult(name, tables[name].frame.height, "unchanged"))
             else:
                 if not rebuilt:
-                    _replace_population(tables[name].frame, code_col, ids, detailed=True)
+                    _replace_population(tables[name].frame, code_col, ids, kind=Granularity.AGE)
+                report.datasets.append(DatasetResult(name, tables[name].frame.height, "loaded"))
+            done += 1
+        for name, code_col in BAND_POPULATION.items():
+            notify(f"Befolkning: {tables[name].spec.relpath}", done, steps)
+            if unchanged(name):
+                report.datasets.append(DatasetResult(name, tables[name].frame.height, "unchanged"))
+            else:
+                _replace_population(tables[name].frame, code_col, ids, kind=Granularity.AGE_BAND)
                 report.datasets.append(DatasetResult(name, tables[name].frame.height, "loaded"))
             done += 1
         for name, code_col in TOTAL_POPULATION.items():
@@ -319,7 +369,7 @@ def load_reference_data(
             if unchanged(name):
                 report.datasets.append(DatasetResult(name, tables[name].frame.height, "unchanged"))
             else:
-                _replace_population(tables[name].frame, code_col, ids, detailed=False)
+                _replace_population(tables[name].frame, code_col, ids, kind=Granularity.TOTAL)
                 report.datasets.append(DatasetResult(name, tables[name].frame.height, "loaded"))
             done += 1
         for name, table in tables.items():
@@ -330,14 +380,34 @@ def load_reference_data(
                         "path": str(table.path),
                         "sha256": table.sha256,
                         "rows": table.frame.height,
+                        **_provenance(name),
                     },
                 )
+        _refresh_provenance()
         notify("Klart", steps, steps)
         if report.changed:
             transaction.on_commit(forget_data_version)
     forget_data_version()  # also on rollback of an outer transaction (tests)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _provenance(dataset: str) -> dict[str, str]:
+    """Source, licence and attribution of ``dataset`` from the one table of datasets."""
+    info = DATASETS.get(dataset)
+    if info is None:
+        return {"source": "", "licence": "", "attribution": ""}
+    return {"source": info.source, "licence": info.licence, "attribution": info.attribution}
+
+
+def _refresh_provenance() -> None:
+    """Bring recorded provenance in line with :data:`DATASETS` (a changed table, or rows
+    recorded before the fields existed) without touching ``loaded_at``: an unchanged file
+    stays unchanged, and the data version (cache key) with it."""
+    for load in DataLoad.objects.all():
+        wanted = _provenance(load.dataset)
+        if any(getattr(load, k) != v for k, v in wanted.items()):
+            DataLoad.objects.filter(pk=load.pk).update(**wanted)
 
 
 def _upsert_unit(existing: dict[str, Unit], code: str, **values: object) -> Unit:
@@ -428,33 +498,49 @@ def _load_units(tables: dict[str, Table]) -> None:
         )
 
 
+_POPULATION_LAYOUT: dict[Granularity, tuple[list[str], list[str]]] = {
+    Granularity.AGE: (
+        ["unit_id", "year", "age", "sex", "population"],
+        ["year", "unit_id", "sex", "age"],
+    ),
+    Granularity.AGE_BAND: (
+        ["unit_id", "year", "sex", "age_from", "age_to", "population"],
+        ["year", "unit_id", "sex", "age_from"],
+    ),
+    Granularity.TOTAL: (["unit_id", "year", "population"], ["year", "unit_id"]),
+}
+"""Columns written and the unique index's key order, per stored granularity."""
+
+POPULATION_MODELS: dict[Granularity, type[PopulationCount | PopulationBand | PopulationTotal]] = {
+    Granularity.AGE: PopulationCount,
+    Granularity.AGE_BAND: PopulationBand,
+    Granularity.TOTAL: PopulationTotal,
+}
+
+
 def _population_rows(
-    frame: pl.DataFrame, code_col: str, ids: dict[str, int], *, detailed: bool
+    frame: pl.DataFrame, code_col: str, ids: dict[str, int], *, kind: Granularity
 ) -> tuple[list[str], pl.DataFrame]:
     """The columns and rows to write for a population frame, in the unique index's order."""
-    cols = (
-        ["unit_id", "year", "age", "sex", "population"]
-        if detailed
-        else ["unit_id", "year", "population"]
-    )
+    cols, order = _POPULATION_LAYOUT[kind]
     rows = frame.with_columns(
         pl.col(code_col).replace_strict(ids, return_dtype=pl.Int64).alias("unit_id")
     ).select(cols)
     # Insert in the unique index's key order: the btree then grows at its right edge
     # instead of splitting pages all over (5x faster COPY for the län file), and a rebuilt
     # index sorts presorted input.
-    return cols, rows.sort(["year", "unit_id", "sex", "age"] if detailed else ["year", "unit_id"])
+    return cols, rows.sort(order)
 
 
 def _replace_population(
-    frame: pl.DataFrame, code_col: str, ids: dict[str, int], *, detailed: bool
+    frame: pl.DataFrame, code_col: str, ids: dict[str, int], *, kind: Granularity
 ) -> None:
     """Replace the stored rows for the units and years in ``frame`` with its rows."""
-    model = PopulationCount if detailed else PopulationTotal
+    model = POPULATION_MODELS[kind]
     unit_ids = sorted({ids[c] for c in frame[code_col].unique()})
     years = sorted(frame["year"].unique().to_list())
     model.objects.filter(unit_id__in=unit_ids, year__in=years).delete()
-    cols, rows = _population_rows(frame, code_col, ids, detailed=detailed)
+    cols, rows = _population_rows(frame, code_col, ids, kind=kind)
     bulk_insert(model._meta.db_table, cols, rows)
 
 
@@ -518,7 +604,7 @@ def _rebuild_population(parts: list[tuple[pl.DataFrame, str]], ids: dict[str, in
         for name, _ in indexes:
             cur.execute(f"DROP INDEX {name}")  # regclass text is already quoted
     for frame, code_col in parts:
-        cols, rows = _population_rows(frame, code_col, ids, detailed=True)
+        cols, rows = _population_rows(frame, code_col, ids, kind=Granularity.AGE)
         bulk_insert(table, cols, rows, freeze=True)
     with connection.cursor() as cur:
         cur.execute("SELECT current_setting('maintenance_work_mem')")

@@ -149,10 +149,68 @@ class PopulationCount(models.Model):
         return f"{self.unit_id} {self.year} {self.sex} {self.age}: {self.population}"
 
 
-class PopulationTotal(models.Model):
-    """Total population of a unit on 31 December, for sources without an age/sex split.
+class Granularity(models.TextChoices):
+    """How finely a population figure is broken down by age, finest first.
 
-    A unit-year has detailed :class:`PopulationCount` rows or a total here, not both.
+    Sources overlap (2013–2015 by län comes both as one-year ages and as five-year bands;
+    län totals 2011–2024 overlap both), so every figure says which one it was computed
+    from. Values are the API, CSV and CLI spelling.
+    """
+
+    AGE = "age", _("ettårsklasser")
+    AGE_BAND = "age_band", _("åldersgrupper")
+    TOTAL = "total", _("endast total")
+
+
+GRANULARITY_ORDER = [Granularity.AGE, Granularity.AGE_BAND, Granularity.TOTAL]
+
+
+class PopulationBand(models.Model):
+    """Population on 31 December of ``year`` for one unit, age band and sex.
+
+    For sources that give age bands only (Eurostat ``demo_r_pjangrp3``: five-year bands
+    ``0-4`` … ``85-89`` and an open ``90+``). The band structure is explicit: ``age_from``
+    to ``age_to`` inclusive, ``age_to`` None for the open top band. Stored beside
+    :class:`PopulationCount` where both exist (the loader checks that they agree), never
+    mixed with it in one sum. A fact table like :class:`PopulationCount` (see
+    docs/decisions/0002-population-fact-table.md).
+    """
+
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.DO_NOTHING,
+        related_name="population_bands",
+        db_constraint=False,
+        db_index=False,
+    )
+    year = models.PositiveSmallIntegerField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    age_from = models.PositiveSmallIntegerField()
+    age_to = models.PositiveSmallIntegerField(null=True, blank=True)
+    population = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "unit", "sex", "age_from"], name="uniq_population_band"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.year} {self.sex} {self.label}: {self.population}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.age_from}+" if self.age_to is None else f"{self.age_from}-{self.age_to}"
+
+
+class PopulationTotal(models.Model):
+    """Total population of a unit on 31 December (sources without an age/sex split).
+
+    May exist beside detailed rows for the same unit-year (län totals 2011–2024 overlap the
+    age files); the loader checks that they agree, and queries use the finest available.
+    The nation's own total (``00``) is stored too, as the source gives it; sums over the
+    nation still come from its kommuner or län, which the loader checks add up to it.
     """
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="population_totals")
@@ -169,13 +227,19 @@ class PopulationTotal(models.Model):
 
 
 class DataLoad(models.Model):
-    """Provenance of a loaded reference file: which file, its hash, when and how many rows."""
+    """Provenance of a loaded reference file: which file, its hash, when and how many rows,
+    and who published it under which licence, with the attribution text shown with the
+    figures. Source, licence and attribution are copied from the one table of datasets,
+    :data:`datasmart.geo.datasets.DATASETS`, at every load."""
 
     dataset = models.CharField(max_length=64, unique=True)
     path = models.CharField(max_length=500)
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField()
     loaded_at = models.DateTimeField(auto_now=True)
+    source = models.CharField(_("källa"), max_length=300, blank=True, default="")
+    licence = models.CharField(_("licens"), max_length=200, blank=True, default="")
+    attribution = models.CharField(_("källhänvisning"), max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["dataset"]

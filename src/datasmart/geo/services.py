@@ -1,5 +1,10 @@
 """Queries on units and population shared by pages, API and CLI.
 
+Population comes in three granularities, stored side by side where sources overlap
+(:class:`~datasmart.geo.models.Granularity`): one-year ages, age bands, totals. A query uses
+the finest one the data has for the unit and year unless told otherwise, and every row it
+returns names the granularity used and the source to attribute.
+
 Population is stored only at the finest level a source gives, so every figure above it is
 computed here by summing the finest complete level below the unit:
 
@@ -13,17 +18,22 @@ computed here by summing the finest complete level below the unit:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from datasmart.geo.cache import cached
+from datasmart.geo.datasets import POPULATION_DATASETS, dataset_info
 from datasmart.geo.models import (
+    GRANULARITY_ORDER,
     LEVEL_ORDER,
     ComparatorGroup,
+    DataLoad,
+    Granularity,
     Level,
+    PopulationBand,
     PopulationCount,
     PopulationTotal,
     Unit,
@@ -231,10 +241,30 @@ def search_units(query: str, *, limit: int = 20) -> list[Unit]:
 
 # --- population ------------------------------------------------------------------------
 
+_MODELS: dict[Granularity, type[PopulationCount | PopulationBand | PopulationTotal]] = {
+    Granularity.AGE: PopulationCount,
+    Granularity.AGE_BAND: PopulationBand,
+    Granularity.TOTAL: PopulationTotal,
+}
 
-def _leaf_units(unit: Unit, year: int, *, detailed: bool) -> list[int] | None:
-    """Ids of the finest units whose stored rows add up to ``unit`` in ``year``."""
-    model = PopulationCount if detailed else PopulationTotal
+
+def parse_granularity(value: str | None) -> Granularity | None:
+    """``age``, ``age_band`` or ``total`` (None/empty = the finest available)."""
+    if value is None or value == "":
+        return None
+    try:
+        return Granularity(value)
+    except ValueError:
+        raise InvalidParameter(
+            "granularity",
+            _("okänd granularitet '%(v)s' (tillåtna: %(ok)s)")
+            % {"v": value, "ok": ", ".join(g.value for g in GRANULARITY_ORDER)},
+        ) from None
+
+
+def _leaf_units(unit: Unit, year: int, granularity: Granularity) -> list[int] | None:
+    """Ids of the finest units whose stored rows of ``granularity`` add up to ``unit``."""
+    model = _MODELS[granularity]
     if unit.level == Level.KOMMUN:
         kommuner = [unit.id]
     elif unit.level == Level.REGION:
@@ -268,25 +298,41 @@ def _leaf_units(unit: Unit, year: int, *, detailed: bool) -> list[int] | None:
     return None
 
 
+def _population_granularities(unit: Unit) -> dict[int, list[str]]:
+    years: dict[int, list[str]] = {}
+    for granularity in GRANULARITY_ORDER:
+        model = _MODELS[granularity]
+        for y in model.objects.values_list("year", flat=True).distinct().order_by():
+            if _leaf_units(unit, y, granularity):
+                years.setdefault(int(y), []).append(granularity.value)
+    return dict(sorted(years.items()))  # granularities appended finest first
+
+
+def population_granularities(unit: Unit) -> dict[int, list[str]]:
+    """Years with a population figure for ``unit``, mapped to the granularities the data
+    gives for it, finest first (``age``, ``age_band``, ``total``); cached."""
+    return cached("granularities", (unit.code,), lambda: _population_granularities(unit))
+
+
 def _population_years(unit: Unit) -> dict[int, bool]:
-    """Years with a population figure for ``unit``, mapped to whether age/sex is available."""
-    years: dict[int, bool] = {}
-    for y in PopulationTotal.objects.values_list("year", flat=True).distinct():
-        if _leaf_units(unit, y, detailed=False):
-            years[y] = False
-    for y in PopulationCount.objects.values_list("year", flat=True).distinct():
-        if _leaf_units(unit, y, detailed=True):
-            years[y] = True
-    return dict(sorted(years.items()))
+    return {
+        y: Granularity.AGE.value in found for y, found in population_granularities(unit).items()
+    }
 
 
 @dataclass(frozen=True)
 class PopulationRow:
+    """One population figure. ``granularity`` names what it was computed from (one-year
+    ages, age bands or totals) and ``attribution`` its source, so no caller can show it
+    without saying so."""
+
     year: int
     unit_code: str
     age_group: str | None
     sex: str | None
     population: int
+    granularity: str = Granularity.AGE.value
+    attribution: str = ""
 
 
 def population(
@@ -295,33 +341,81 @@ def population(
     *,
     by: Sequence[str] = (),
     age_bands: Sequence[AgeBand] | None = None,
+    granularity: Granularity | str | None = None,
 ) -> list[PopulationRow]:
     """Population of ``unit`` on 31 Dec ``year``, optionally by age (one-year or bands) and sex.
 
-    Computed once per data version and cached (see :mod:`datasmart.geo.cache`).
-    Raises :class:`PopulationNotAvailable` when the data cannot give the figure.
+    Uses the finest granularity the data has for the unit and year (one-year ages, then
+    age bands, then totals) unless ``granularity`` asks for one; every row says which
+    one was used. Computed once per data version and cached (see
+    :mod:`datasmart.geo.cache`). Raises :class:`PopulationNotAvailable` when the data
+    cannot give the figure (also when asked age groups cut through the stored age bands).
     """
     bands = tuple(age_bands) if age_bands else None
-    key = (unit.code, year, ",".join(by), ",".join(b.label for b in bands or ()))
-    result = cached("population", key, lambda: _population_or_error(unit, year, tuple(by), bands))
+    wanted = parse_granularity(str(granularity)) if granularity else None
+    key = (
+        unit.code,
+        year,
+        ",".join(by),
+        ",".join(b.label for b in bands or ()),
+        wanted.value if wanted else "",
+    )
+    result = cached(
+        "population", key, lambda: _population_or_error(unit, year, tuple(by), bands, wanted)
+    )
     if isinstance(result, PopulationNotAvailable):
         raise result
     return result
 
 
 def _population_or_error(
-    unit: Unit, year: int, by: tuple[str, ...], bands: tuple[AgeBand, ...] | None
+    unit: Unit,
+    year: int,
+    by: tuple[str, ...],
+    bands: tuple[AgeBand, ...] | None,
+    granularity: Granularity | None = None,
 ) -> list[PopulationRow] | PopulationNotAvailable:
     """The computation, with "not available" as a cacheable value rather than a raise."""
     try:
-        return _population(unit, year, by=by, age_bands=bands)
+        return _population(unit, year, by=by, age_bands=bands, granularity=granularity)
     except PopulationNotAvailable as exc:
         return exc
 
 
 def population_years(unit: Unit) -> dict[int, bool]:
-    """Years with a population figure for ``unit``, mapped to whether age/sex is available."""
+    """Years with a population figure for ``unit``, mapped to whether one-year ages by sex
+    are available (years with age bands only map to False; see
+    :func:`population_granularities` for the full picture)."""
     return cached("years", (unit.code,), lambda: _population_years(unit))
+
+
+def _stored_bands(leaves: list[int], year: int) -> list[AgeBand]:
+    pairs = (
+        PopulationBand.objects.filter(unit_id__in=leaves[:1], year=year)
+        .values_list("age_from", "age_to")
+        .distinct()
+        .order_by("age_from")
+    )
+    return [AgeBand(int(low), None if high is None else int(high)) for low, high in pairs]
+
+
+def _band_misfits(requested: Sequence[AgeBand], stored: Sequence[AgeBand]) -> list[str]:
+    """Labels of requested groups that would cut a stored band in two."""
+    bad: list[str] = []
+    for r in requested:
+        for s in stored:
+            s_high = s.high if s.high is not None else 10**6
+            r_high = r.high if r.high is not None else 10**6
+            overlaps = r.low <= s_high and r_high >= s.low
+            inside = r.low <= s.low and s_high <= r_high
+            if overlaps and not inside:
+                bad.append(r.label)
+                break
+    return bad
+
+
+def _granularity_label(granularity: Granularity) -> str:
+    return str(granularity.label)
 
 
 def _population(
@@ -330,6 +424,7 @@ def _population(
     *,
     by: Sequence[str] = (),
     age_bands: Sequence[AgeBand] | None = None,
+    granularity: Granularity | None = None,
 ) -> list[PopulationRow]:
     """Compute the population (uncached); see :func:`population`.
 
@@ -341,28 +436,92 @@ def _population(
             raise InvalidParameter("by", _("okänd uppdelning '%(b)s'") % {"b": b})
     if age_bands and "age" not in by:
         by = (*by, "age")
-    leaves = _leaf_units(unit, year, detailed=True)
-    if leaves is None:
-        if by:
-            if _leaf_units(unit, year, detailed=False):
-                raise PopulationNotAvailable(
-                    _("För %(year)s finns bara totalbefolkning, ingen uppdelning på ålder och kön.")
-                    % {"year": year}
-                )
-            raise _no_population(unit, year)
-        leaves = _leaf_units(unit, year, detailed=False)
+    candidates = [granularity] if granularity else list(GRANULARITY_ORDER)
+    band_problem: PopulationNotAvailable | None = None
+    for g in candidates:
+        if by and g == Granularity.TOTAL:
+            continue
+        leaves = _leaf_units(unit, year, g)
         if leaves is None:
-            raise _no_population(unit, year)
-        total = PopulationTotal.objects.filter(unit_id__in=leaves, year=year).aggregate(
-            n=Sum("population")
-        )["n"]
-        return [PopulationRow(year, unit.code, None, None, int(total or 0))]
+            continue
+        if g == Granularity.TOTAL:
+            total = PopulationTotal.objects.filter(unit_id__in=leaves, year=year).aggregate(
+                n=Sum("population")
+            )["n"]
+            return [_row(year, unit, None, None, int(total or 0), g)]
+        if g == Granularity.AGE:
+            return _age_rows(unit, year, leaves, by, age_bands)
+        stored = _stored_bands(leaves, year)
+        if age_bands and tuple(age_bands) != FIVE_YEAR_BANDS:
+            misfits = _band_misfits(age_bands, stored)
+            if misfits:
+                band_problem = PopulationNotAvailable(
+                    _(
+                        "För %(year)s finns befolkningen bara i åldersgrupperna %(stored)s; "
+                        "%(bad)s går inte att bilda av dem (välj gränser som följer grupperna)."
+                    )
+                    % {
+                        "year": year,
+                        "stored": ", ".join(b.label for b in stored),
+                        "bad": ", ".join(misfits),
+                    }
+                )
+                continue
+            return _band_rows(unit, year, leaves, by, age_bands)
+        return _band_rows(unit, year, leaves, by, stored if "age" in by else None)
+    if band_problem is not None:
+        raise band_problem
+    available = population_granularities(unit).get(year, [])
+    if granularity and available:
+        raise PopulationNotAvailable(
+            _("För %(year)s finns inte befolkningen som %(g)s, bara som: %(ok)s.")
+            % {
+                "year": year,
+                "g": _granularity_label(granularity),
+                "ok": ", ".join(_granularity_label(Granularity(a)) for a in available),
+            }
+        )
+    if by and available:
+        raise PopulationNotAvailable(
+            _("För %(year)s finns bara totalbefolkning, ingen uppdelning på ålder och kön.")
+            % {"year": year}
+        )
+    raise _no_population(unit, year)
 
+
+def _row(
+    year: int,
+    unit: Unit,
+    age_label: str | None,
+    sex: str | None,
+    n: int,
+    granularity: Granularity,
+) -> PopulationRow:
+    return PopulationRow(
+        year,
+        unit.code,
+        age_label,
+        sex,
+        n,
+        granularity.value,
+        "; ".join(population_attribution(granularity)),
+    )
+
+
+def _age_rows(
+    unit: Unit,
+    year: int,
+    leaves: list[int],
+    by: tuple[str, ...],
+    age_bands: Sequence[AgeBand] | None,
+) -> list[PopulationRow]:
+    """Rows from one-year ages, summed into ``age_bands`` when given."""
+    g = Granularity.AGE
     group = [f for f in ("age", "sex") if f in by]
     qs = PopulationCount.objects.filter(unit_id__in=leaves, year=year)
     if not group:
         total = qs.aggregate(n=Sum("population"))["n"]
-        return [PopulationRow(year, unit.code, None, None, int(total or 0))]
+        return [_row(year, unit, None, None, int(total or 0), g)]
     cells = qs.values(*group).annotate(n=Sum("population")).order_by(*group)
     rows: dict[tuple[str | None, str | None], int] = {}
     for cell in cells:
@@ -390,9 +549,100 @@ def _population(
             pos = int(age_label.rstrip("+"))
         return (pos, sex or "")
 
+    return [_row(year, unit, a, s, n, g) for (a, s), n in sorted(rows.items(), key=sort_key)]
+
+
+def _band_rows(
+    unit: Unit,
+    year: int,
+    leaves: list[int],
+    by: tuple[str, ...],
+    groups: Sequence[AgeBand] | None,
+) -> list[PopulationRow]:
+    """Rows from stored age bands, each summed into the ``groups`` containing it (the
+    caller has checked that no group cuts a band)."""
+    g = Granularity.AGE_BAND
+    fields = (["age_from"] if "age" in by else []) + (["sex"] if "sex" in by else [])
+    qs = PopulationBand.objects.filter(unit_id__in=leaves, year=year)
+    if not fields:
+        total = qs.aggregate(n=Sum("population"))["n"]
+        return [_row(year, unit, None, None, int(total or 0), g)]
+    rows: dict[tuple[int, str | None], int] = {}
+    position = {b.label: i for i, b in enumerate(groups or [])}
+    for cell in qs.values(*fields).annotate(n=Sum("population")).order_by(*fields):
+        pos = -1
+        if groups is not None:
+            found = next((b for b in groups if b.contains(int(cell["age_from"]))), None)
+            if found is None:
+                continue
+            pos = position[found.label]
+        key = (pos, cell.get("sex"))
+        rows[key] = rows.get(key, 0) + int(cell["n"])
+    labels = [b.label for b in groups or []]
     return [
-        PopulationRow(year, unit.code, a, s, n) for (a, s), n in sorted(rows.items(), key=sort_key)
+        _row(year, unit, labels[pos] if pos >= 0 else None, sex, n, g)
+        for (pos, sex), n in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]
+
+
+def population_attribution(granularity: Granularity | str) -> list[str]:
+    """Attribution texts for population figures of ``granularity`` (see :func:`attribution_for`)."""
+    return attribution_for(POPULATION_DATASETS[Granularity(granularity).value])
+
+
+def attribution_for(dataset_keys: Iterable[str]) -> list[str]:
+    """The attribution texts to show with figures from ``dataset_keys``, in order, once each.
+
+    Keys are the loaders' dataset names (or file paths under the data folder); the facts
+    come from the one table :data:`datasmart.geo.datasets.DATASETS`. "Källa" is translated;
+    the publisher is a proper name. Unknown keys are skipped (nothing is invented).
+    """
+    texts: list[str] = []
+    for key in dataset_keys:
+        info = dataset_info(key)
+        if info is None:
+            continue
+        text = _("Källa: %(publisher)s") % {"publisher": info.publisher}
+        if text not in texts:
+            texts.append(text)
+    return texts
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What is known about one loaded dataset, for a provenance listing."""
+
+    dataset: str
+    file: str
+    source: str
+    licence: str
+    attribution: str
+    sha256: str | None
+    loaded_at: object | None
+
+
+def provenance_for(dataset_keys: Iterable[str]) -> list[Provenance]:
+    """Source, licence, attribution and (when loaded) file hash and time of each dataset."""
+    keys = list(dict.fromkeys(dataset_keys))
+    loads = {d.dataset: d for d in DataLoad.objects.filter(dataset__in=keys)}
+    out: list[Provenance] = []
+    for key in keys:
+        info = dataset_info(key)
+        if info is None:
+            continue
+        load = loads.get(key)
+        out.append(
+            Provenance(
+                key,
+                info.relpath,
+                info.source,
+                info.licence,
+                _("Källa: %(publisher)s") % {"publisher": info.publisher},
+                load.sha256 if load else None,
+                load.loaded_at if load else None,
+            )
+        )
+    return out
 
 
 def _no_population(unit: Unit, year: int) -> PopulationNotAvailable:
@@ -409,30 +659,38 @@ def population_total(unit: Unit, year: int) -> int:
 
 def population_series(unit: Unit) -> list[tuple[int, int]]:
     """(year, total) for every year the data gives ``unit`` a figure (cached)."""
+    return [(y, n) for y, n, _g in population_series_detail(unit)]
+
+
+def population_series_detail(unit: Unit) -> list[tuple[int, int, str]]:
+    """(year, total, granularity) for every year: each year's total is summed from the
+    finest granularity stored for it (one-year ages, else bands, else totals); cached."""
     return cached("series", (unit.code,), lambda: _population_series(unit))
 
 
-def _population_series(unit: Unit) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    detailed_years = set(PopulationCount.objects.values_list("year", flat=True).distinct())
-    total_years = set(PopulationTotal.objects.values_list("year", flat=True).distinct())
+def _population_series(unit: Unit) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    stored = {
+        g: set(_MODELS[g].objects.values_list("year", flat=True).distinct().order_by())
+        for g in GRANULARITY_ORDER
+    }
     # Group years that share a leaf set to keep this to a handful of queries.
-    by_leaves: dict[tuple[bool, tuple[int, ...]], list[int]] = {}
-    for y in sorted(detailed_years | total_years):
-        for detailed in (True, False):
-            if (y in detailed_years) if detailed else (y in total_years):
-                leaves = _leaf_units(unit, y, detailed=detailed)
+    by_leaves: dict[tuple[Granularity, tuple[int, ...]], list[int]] = {}
+    for y in sorted(set().union(*stored.values())):
+        for g in GRANULARITY_ORDER:
+            if y in stored[g]:
+                leaves = _leaf_units(unit, y, g)
                 if leaves:
-                    by_leaves.setdefault((detailed, tuple(leaves)), []).append(y)
+                    by_leaves.setdefault((g, tuple(leaves)), []).append(y)
                     break
-    for (detailed, leaf_ids), years in by_leaves.items():
-        model = PopulationCount if detailed else PopulationTotal
+    for (g, leaf_ids), years in by_leaves.items():
         sums = (
-            model.objects.filter(unit_id__in=list(leaf_ids), year__in=years)
+            _MODELS[g]
+            .objects.filter(unit_id__in=list(leaf_ids), year__in=years)
             .values("year")
             .annotate(n=Sum("population"))
         )
-        out += [(int(s["year"]), int(s["n"])) for s in sums]
+        out += [(int(s["year"]), int(s["n"]), g.value) for s in sums]
     return sorted(out)
 
 
@@ -452,7 +710,7 @@ def _population_by_level(level: Level, year: int) -> dict[str, int]:
         Level.SJUKVARDSREGION: "unit__sjukvardsregion__code",
         Level.NATION: None,
     }[level]
-    for model in (PopulationCount, PopulationTotal):
+    for model in (PopulationCount, PopulationBand, PopulationTotal):
         kommun_rows = model.objects.filter(year=year, unit__level=Level.KOMMUN)
         if kommun_rows.exists():
             if group_field is None:

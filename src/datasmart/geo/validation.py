@@ -62,6 +62,7 @@ class Kind(Enum):
     COUNT = "count"  # integer >= 0
     YEAR = "year"  # integer 1900..2100
     AGE = "age"  # integer 0..100 (100 = 100+)
+    AGE_OR_EMPTY = "age_or_empty"  # as AGE, or empty (an open-ended top age band)
     SEX = "sex"  # SCB code 1 or 2
     FLAG = "flag"  # 0 or 1
 
@@ -88,6 +89,7 @@ def _describe(kind: Kind) -> str:
         Kind.COUNT: "ska vara ett heltal ≥ 0",
         Kind.YEAR: "ska vara ett årtal 1900–2100",
         Kind.AGE: "ska vara en ålder 0–100",
+        Kind.AGE_OR_EMPTY: "ska vara en ålder 0–100, eller tom för en öppen översta åldersgrupp",
         Kind.SEX: "ska vara kön enligt SCB: 1 (män) eller 2 (kvinnor)",
         Kind.FLAG: "ska vara 0 eller 1",
     }[kind]
@@ -101,6 +103,8 @@ def _bad_mask(col: pl.Expr, kind: Kind) -> tuple[pl.Expr, pl.Expr | None]:
     if kind is Kind.TEXT:
         return missing, None
     as_int = col.str.strip_chars().cast(pl.Int64, strict=False)
+    if kind is Kind.AGE_OR_EMPTY:
+        return ~missing & (as_int.is_null() | (as_int < 0) | (as_int > 100)), as_int
     bounds = {
         Kind.COUNT: (0, None),
         Kind.YEAR: (1900, 2100),
