@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "datasmart.indicators",
     "datasmart.funding",
     "datasmart.sip",
+    "datasmart.needs",
     "datasmart.web",
 ]
 
