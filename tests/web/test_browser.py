@@ -34,6 +34,19 @@ LOAD = (
     " load_reference_data()"
 )
 
+#: A 200-character word and a long URL, stored where a phone page and a staff page show
+#: them (once 2 548 and 31 360 px wide).
+LONG_WORD = "Långtord" + "x" * 192
+LONG_URL = "https://example.org/" + "lang/" * 36
+LONG = (
+    "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'datasmart.config.settings';"
+    " django.setup(); from datasmart.geo.models import Unit;"
+    " from datasmart.accounts.audit import SYSTEM, record_event;"
+    f" Unit.objects.filter(code='2584').update(official_name='{LONG_WORD} {LONG_URL}'[:160]);"
+    f" record_event('test.long', actor=SYSTEM, organisation='{LONG_WORD}',"
+    f" detail={{'note': '{LONG_URL} {LONG_WORD}'}})"
+)
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -42,6 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [
             [*MANAGE, "migrate", "--noinput", "-v0"],
             [sys.executable, "-c", LOAD],
+            [sys.executable, "-c", LONG],
             [*MANAGE, "createsuperuser", "--noinput"],
         ],
         env={
@@ -222,3 +236,23 @@ def test_keyboard_skip_link_and_focus(page, server) -> None:  # type: ignore[no-
     _shot(page, "skip-link-focus", full=False)
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+def test_long_words_do_not_widen_a_phone_page(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """A 200-character word or URL wraps: at 390 px the page is no wider than the phone,
+    on a public page (a kommun's official name) and a staff page (the audit log)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE")
+    pg = watch(context.new_page(), server)
+    pg.goto(server + "/enhet/2584/")
+    assert pg.get_by_text(LONG_WORD[:40], exact=False).count() >= 1
+    widths = {"unit": pg.evaluate("document.documentElement.scrollWidth")}
+    _shot(pg, "phone-long-word", full=False)
+    pg.locator(".site-menu summary").click()  # the phone menu is folded
+    _sign_in(pg)
+    pg.goto(server + "/konto/granskningslogg/")
+    assert pg.get_by_text(LONG_WORD[:40], exact=False).count() >= 1
+    widths["audit log"] = pg.evaluate("document.documentElement.scrollWidth")
+    _shot(pg, "phone-long-word-audit", full=False)
+    assert all(w <= 390 for w in widths.values()), widths
+    assert pg.problems == []
+    context.close()
