@@ -28,11 +28,13 @@ def _kolada_catalogue_rows() -> dict[str, dict[str, str]]:
 def test_real_catalogue_is_valid() -> None:
     entries = read_catalogue()
     codes = [e.code for e in entries]
-    assert len(codes) == len(set(codes)) == 42  # 33 from sources + 9 SIP (sip.toml)
+    assert len(codes) == len(set(codes)) == 52  # 43 from sources + 9 SIP (sip.toml)
     groups = {e.code: e.values["group"] for e in entries}
     assert sum(g == "kolada_barn_unga" for g in groups.values()) == 23
     assert sum(g == "adhd_medication" for g in groups.values()) == 5
     assert sum(g == "sip" for g in groups.values()) == 9
+    assert sum(g == "suicide" for g in groups.values()) == 6
+    assert sum(g == "kolada_psychiatry" for g in groups.values()) == 4
     public = {e.code for e in entries if e.values["observations_public"]}
     assert public == {c for c, g in groups.items() if g != "sip"}
     linked = {e.code: e.values["disclosure_group"] for e in entries if e.values["disclosure_group"]}
@@ -134,7 +136,7 @@ def test_sync_is_idempotent_and_file_version_decides(tmp_path: Path, db: Any) ->
 def test_real_catalogue_sync_twice_changes_nothing(db: Any) -> None:
     sync_catalogue()
     second = sync_catalogue()
-    assert not second.changed and len(second.unchanged) == 42
+    assert not second.changed and len(second.unchanged) == 52
     assert not second.differs_without_new_version
 
 

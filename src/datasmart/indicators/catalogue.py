@@ -83,6 +83,7 @@ MANAGED_FIELDS: Final = (
     "ci_method",
     "observations_public",
     "disclosure_group",
+    "targets",
     "group",
     "catalogue_file",
 )
@@ -129,6 +130,44 @@ def _population_spec(
     if sex is not None and sex not in ("1", "2"):
         problems.append(_problem(file, f"{where}.sex", "ska vara '1' eller '2' (utelämnad = båda)"))
     return {"age_min": age_min, "age_max": age_max, "sex": sex}, problems
+
+
+def _targets(value: Any, kind: Any, bad: Any) -> list[dict[str, Any]]:
+    """Validate ``targets = [{value = 80, label_sv = "…", label_en = "…"}]``.
+
+    A target is a value a source names for the indicator (e.g. the förstärkt vårdgaranti's
+    80 % for BUP assessments started within 30 days); each needs a Swedish label saying
+    whose target it is, since a line without one invites reading it as a norm."""
+    if not isinstance(value, list):
+        bad("targets", "ska vara en lista med {value = …, label_sv = …, label_en = …}")
+        return []
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(value):
+        where = f"targets[{i}]"
+        if not isinstance(item, Mapping):
+            bad(where, "ska vara en tabell {value = …, label_sv = …, label_en = …}")
+            continue
+        unknown = set(item) - {"value", "label_sv", "label_en"}
+        if unknown:
+            bad(where, f"okända nycklar: {', '.join(sorted(unknown))}")
+        number = item.get("value")
+        if not isinstance(number, int | float) or isinstance(number, bool):
+            bad(f"{where}.value", "ska vara ett tal")
+            continue
+        if kind == IndicatorType.PROPORTION and not 0 <= number <= 100:
+            bad(f"{where}.value", "en andel i procent ska ligga mellan 0 och 100")
+        label_sv = item.get("label_sv")
+        label_en = item.get("label_en", "")
+        if not isinstance(label_sv, str) or not label_sv.strip():
+            bad(f"{where}.label_sv", "saknas: säg vems målet är och vad det gäller")
+            continue
+        if not isinstance(label_en, str):
+            bad(f"{where}.label_en", "ska vara text")
+            continue
+        out.append(
+            {"value": float(number), "label_sv": label_sv.strip(), "label_en": label_en.strip()}
+        )
+    return out
 
 
 def _check_entry(
@@ -269,6 +308,8 @@ def _check_entry(
     elif disclosure and kind == IndicatorType.VALUE:
         bad("disclosure_group", "typen value publicerar inga antal att skydda tillsammans")
     values["disclosure_group"] = disclosure
+
+    values["targets"] = _targets(raw.get("targets", []), kind, bad)
 
     if problems:
         return None, problems

@@ -81,6 +81,9 @@ QUINTILE_COLOURS = ("#3F007D", "#6A51A3", "#9E9AC8", "#CBC9E2", "#F2F0F7")
 NATION_COLOUR = "#1A1A1A"
 UNIT_COLOUR = "#B3471B"
 LINE_COLOUR = "#12355B"
+#: Target lines: dark green, dashed (told apart from the series by dash and legend text,
+#: not by colour alone).
+TARGET_COLOUR = "#1B6E3A"
 LIMIT_95_COLOUR = "#595959"
 LIMIT_998_COLOUR = "#1A1A1A"
 GRID = "#D9D9D9"
@@ -632,9 +635,14 @@ def trend_figure(
     unit_name: str | None = None,
     decimals: int = 1,
     sep: str | None = None,
+    targets: Sequence[tuple[float, str]] = (),
 ) -> dict[str, Any]:
     """The national value per period with its interval as a band, and optionally one
     unit's values with error bars. Periods without a value are gaps.
+
+    ``targets`` (value, label) are drawn as dashed horizontal lines over the whole period
+    range, each a legend entry with its label (a target the source names, e.g. the
+    förstärkt vårdgaranti's 80 %), so the reader sees the distance to it in every year.
 
     A band needs two periods: with a single national interval it is drawn as error bars
     instead (a one-period trend showed no interval at all). Ticks sit on the periods
@@ -697,9 +705,23 @@ def trend_figure(
         if any(lo is not None for _p, _v, lo, _h in unit):
             trace["error_y"] = _error_bars(unit, UNIT_COLOUR)
         traces.append(trace)
+    if all_periods:
+        first, last = at(all_periods[0]), at(all_periods[-1])
+        for value, label in targets:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": [first, last],
+                    "y": [value, value],
+                    "name": label,
+                    "line": {"color": TARGET_COLOUR, "width": 2, "dash": "dash"},
+                    "hovertemplate": f"{format_value(value, decimals)}<extra>{label}</extra>",
+                }
+            )
     layout = _layout(
         sep,
-        height=380,
+        height=380 + 24 * len(targets),
         margin={"l": 70, "r": 20, "t": 10, "b": 50},
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         xaxis={

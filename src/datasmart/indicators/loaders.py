@@ -17,6 +17,19 @@ so :func:`load_real_indicators` is idempotent. The catalogue is synced first.
   21 regions + Riket, rates only.
 - ``kolada_barn_unga`` (kolada_barn_unga_kommun_2010_2024.csv) → ``kolada-*`` (23): 290
   kommuner, values only.
+- ``nasp_suicide_15plus``, ``nasp_suicide_agestd`` (NASP) and ``kolada_suicide_25plus``
+  (Kolada N61603) → ``suicide-rate-15plus-nasp``, ``suicide-rate-agestd-nasp``,
+  ``suicide-rate-25plus-kolada``: 21 län + Riket (the source's own row), rates only; the
+  population each file defines (sex, age group, rate type) is checked on every row.
+- ``riket_suicide_counts`` → ``suicide-deaths-certain-national`` (X60–X84) and
+  ``suicide-deaths-certain-uncertain-national`` (X60–X84 + Y10–Y34), split by the
+  ``definition`` column: the two definitions are never mixed.
+- ``riket_suicide_2019`` → ``suicide-rate-certain-national-2019``: counts + rates, so the
+  denominator is known and a Byar interval is computed.
+- ``kolada_psychiatry_region`` → ``bup-started-within-30-days`` (U79119),
+  ``adult-psychiatry-first-visit-90-days`` (U79049), ``psychiatry-overcrowding`` (U79149),
+  ``psychiatry-cost-per-inhabitant`` (N74000): 21 regions + Riket, values only; U79119's
+  published 0 % is stored as missing (a reporting failure, SOURCE.md).
 - ``population:<code>`` (geo population) → ``population-share-0-17``,
   ``population-share-65plus``: every unit and year with population by age.
 """
@@ -25,7 +38,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -139,6 +152,94 @@ def _kolada(r: RawRow) -> RawRow:
     }
 
 
+#: The suicide files' ``definition`` column → indicator. The two definitions are never
+#: mixed: each has its own indicator, and an unknown definition is refused (unknown code).
+SUICIDE_DEFINITIONS: Final = {
+    "X60-X84 (säkra)": "suicide-deaths-certain-national",
+    "X60-X84 + Y10-Y34 (säkra och osäkra)": "suicide-deaths-certain-uncertain-national",
+}
+#: kolada_psychiatry_region.csv's KPI → indicator.
+KOLADA_PSYCHIATRY: Final = {
+    "U79119": "bup-started-within-30-days",
+    "U79049": "adult-psychiatry-first-visit-90-days",
+    "U79149": "psychiatry-overcrowding",
+    "N74000": "psychiatry-cost-per-inhabitant",
+}
+#: KPIs where a published 0 is a reporting failure, not a real value (SOURCE.md: U79119
+#: 0 % for Jämtland Härjedalen 2016–2017 and Sörmland 2023, "treat as missing").
+KOLADA_ZERO_IS_MISSING: Final = frozenset({"U79119"})
+
+
+def _suicide_rate(code: str) -> Callable[[RawRow], RawRow]:
+    """A published län rate (no counts) → a ``value`` row; Riket ('00') is kept as the
+    source's own national value. The file's population (age group, rate type) is fixed
+    per file and checked by :attr:`Source.fixed`."""
+
+    def transform(r: RawRow) -> RawRow:
+        return {
+            "indicator": code,
+            "unit_code": r["lan_code"],
+            "period": r["year"],
+            "sex": r["sex"],
+            "value": r["suicide_rate_per_100000"],
+        }
+
+    return transform
+
+
+def _suicide_kolada(r: RawRow) -> RawRow:
+    kpi = (r["kpi_id"] or "").strip()
+    return {
+        "indicator": "suicide-rate-25plus-kolada" if kpi == "N61603" else f"okänt KPI '{kpi}'",
+        "unit_code": r["lan_code"],
+        "period": r["year"],
+        "sex": r["sex"],
+        "value": r["suicide_rate_per_100000"],
+    }
+
+
+def _suicide_counts(r: RawRow) -> RawRow:
+    definition = (r["definition"] or "").strip()
+    return {
+        "indicator": SUICIDE_DEFINITIONS.get(definition, f"okänd definition '{definition}'"),
+        "unit_code": r["lan_code"],
+        "period": r["year"],
+        "sex": r["sex"],
+        "age_group": _all_ages(r["age_group"]),
+        "numerator": r["deaths"],
+    }
+
+
+def _suicide_2019(r: RawRow) -> RawRow:
+    definition = (r["definition"] or "").strip()
+    certain = definition == "X60-X84 (säkra)"
+    return {
+        "indicator": "suicide-rate-certain-national-2019"
+        if certain
+        else f"okänd definition '{definition}'",
+        "unit_code": r["lan_code"],
+        "period": r["year"],
+        "sex": r["sex"],
+        "age_group": _all_ages(r["age_group"]),
+        "numerator": r["deaths"],
+        "denominator": r["mean_population_derived"],
+        "value": r["rate_per_100000"],
+    }
+
+
+def _kolada_psychiatry(r: RawRow) -> RawRow:
+    kpi = (r["kpi_id"] or "").strip()
+    value = (r["value"] or "").strip()
+    zero = kpi in KOLADA_ZERO_IS_MISSING and value.replace(".", "").strip("0") == "" and value
+    return {
+        "indicator": KOLADA_PSYCHIATRY.get(kpi, f"okänt KPI '{kpi}'"),
+        "unit_code": r["lan_code"],
+        "period": r["year"],
+        "value": "" if zero else value,
+        "status": "missing" if zero else "ok",
+    }
+
+
 @dataclass(frozen=True)
 class Source:
     """One reference file and how its rows become standard import rows."""
@@ -148,6 +249,10 @@ class Source:
     columns: tuple[str, ...]
     column_names: dict[str, str]
     transform: Callable[[RawRow], RawRow | None]
+    #: Columns every row must hold exactly this value in: the population an indicator
+    #: defines (e.g. age group "15+") when the file repeats it on every row. A row with
+    #: another value would otherwise be loaded as if it were the same measure.
+    fixed: dict[str, str] = field(default_factory=dict)
 
 
 SOURCES: Final = (
@@ -222,6 +327,99 @@ SOURCES: Final = (
             "sex": "gender",
         },
         _kolada,
+    ),
+    Source(
+        "nasp_suicide_15plus",
+        "indicators/nasp_lan_suicide_rate_15plus_2018_2022.csv",
+        ("year", "lan_code", "sex", "age_group", "suicide_rate_per_100000"),
+        {
+            "indicator": "age_group",
+            "unit_code": "lan_code",
+            "period": "year",
+            "value": "suicide_rate_per_100000",
+        },
+        _suicide_rate("suicide-rate-15plus-nasp"),
+        {"sex": "T", "age_group": "15+"},
+    ),
+    Source(
+        "nasp_suicide_agestd",
+        "indicators/nasp_lan_suicide_rate_agestd_2006_2016.csv",
+        ("year", "lan_code", "sex", "age_group", "rate_type", "suicide_rate_per_100000"),
+        {
+            "indicator": "rate_type",
+            "unit_code": "lan_code",
+            "period": "year",
+            "value": "suicide_rate_per_100000",
+        },
+        _suicide_rate("suicide-rate-agestd-nasp"),
+        {
+            "sex": "T",
+            "age_group": "all ages",
+            "rate_type": "age-standardised (mean population 2000)",
+        },
+    ),
+    Source(
+        "kolada_suicide_25plus",
+        "indicators/kolada_N61603_suicide_rate_25plus_region_2016_2024.csv",
+        ("kpi_id", "year", "lan_code", "sex", "age_group", "rate_type", "suicide_rate_per_100000"),
+        {
+            "indicator": "kpi_id",
+            "unit_code": "lan_code",
+            "period": "year",
+            "value": "suicide_rate_per_100000",
+        },
+        _suicide_kolada,
+        {
+            "sex": "T",
+            "age_group": "25+",
+            "rate_type": "age-standardised, 5-year mean, X60-X84 (säkra)",
+        },
+    ),
+    Source(
+        "riket_suicide_counts",
+        "indicators/riket_suicide_counts_by_age_sex.csv",
+        ("year", "lan_code", "sex", "age_group", "definition", "deaths"),
+        {
+            "indicator": "definition",
+            "unit_code": "lan_code",
+            "period": "year",
+            "numerator": "deaths",
+        },
+        _suicide_counts,
+    ),
+    Source(
+        "riket_suicide_2019",
+        "indicators/riket_suicide_2019_counts_rates_age_sex.csv",
+        (
+            "year",
+            "lan_code",
+            "sex",
+            "age_group",
+            "definition",
+            "deaths",
+            "rate_per_100000",
+            "mean_population_derived",
+        ),
+        {
+            "indicator": "definition",
+            "unit_code": "lan_code",
+            "period": "year",
+            "numerator": "deaths",
+            "denominator": "mean_population_derived",
+            "value": "rate_per_100000",
+        },
+        _suicide_2019,
+    ),
+    Source(
+        "kolada_psychiatry_region",
+        "indicators/kolada_psychiatry_region.csv",
+        ("kpi_id", "year", "lan_code", "value"),
+        {
+            "indicator": "kpi_id",
+            "unit_code": "lan_code",
+            "period": "year",
+        },
+        _kolada_psychiatry,
     ),
 )
 
@@ -329,6 +527,18 @@ def _prepare_source(
             for c in missing
         ]
     problems: list[Problem] = list(raw.problems)
+    for line, row in raw.rows:
+        for column, expected in source.fixed.items():
+            if (row.get(column) or "").strip() != expected:
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        column,
+                        f"'{row.get(column) or ''}' men filen ska bara innehålla '{expected}' "
+                        "(indikatorns definition)",
+                    )
+                )
     if source.dataset == "self_harm_lan":
         problems += _check_self_harm_sum(raw)
     mapped: list[tuple[int, RawRow]] = []
@@ -362,17 +572,26 @@ def load_real_indicators(
     force: bool = False,
     progress: ProgressCallback | None = None,
     by: Any = SYSTEM,
+    only: Collection[str] | None = None,
 ) -> RealLoadReport:
     """Sync the catalogue and load every real indicator dataset (all or nothing).
 
     Idempotent: unchanged files (same SHA-256) and unchanged population data are skipped;
     ``force`` reloads them. Needs the geography loaded first (``datasmart data load``).
+    ``only`` limits the load to those :attr:`Source.dataset` names (no population-based
+    indicators): a test or a repair of one file need not read 140 000 Kolada rows.
     Raises :class:`DataLoadError` listing every problem in every file.
     """
     started = time.perf_counter()
     base = base or data_dir()
     notify = progress or (lambda step, done, total: None)
-    steps = len(SOURCES) + 3
+    sources = [s for s in SOURCES if only is None or s.dataset in only]
+    if only is not None and len(sources) != len(set(only)):
+        known = ", ".join(s.dataset for s in SOURCES)
+        raise DataLoadError(
+            [Problem("indikatordata", None, None, f"okänd datamängd i {sorted(only)}: {known}")]
+        )
+    steps = len(sources) + 3
     if not Unit.objects.exists():
         raise DataLoadError(
             [Problem("geografi", None, None, "enheterna saknas: kör först `datasmart data load`")]
@@ -383,7 +602,7 @@ def load_real_indicators(
     context = Context.load()
     prepared: list[_Prepared] = []
     problems: list[Problem] = []
-    for done, source in enumerate(SOURCES, start=1):
+    for done, source in enumerate(sources, start=1):
         notify(f"Kontrollerar {source.relpath}", done, steps)
         item, found = _prepare_source(source, base, context, force=force)
         problems += found
@@ -392,9 +611,12 @@ def load_real_indicators(
     if problems:
         raise DataLoadError(problems)
 
-    notify("Befolkningsbaserade indikatorer", len(SOURCES) + 1, steps)
+    notify("Befolkningsbaserade indikatorer", len(sources) + 1, steps)
     lookup = PopulationLookup(context.unit_objects)
-    for indicator in Indicator.objects.filter(numerator_population__isnull=False).order_by("code"):
+    population_based = Indicator.objects.filter(numerator_population__isnull=False)
+    if only is not None:
+        population_based = population_based.none()
+    for indicator in population_based.order_by("code"):
         dataset = population_dataset(indicator)
         fingerprint = population_fingerprint([indicator])
         if not force and _is_unchanged(dataset, fingerprint, indicator.code):
@@ -407,7 +629,7 @@ def load_real_indicators(
             _Prepared(dataset, "datasmart.geo: befolkning", fingerprint, rows, [indicator], False)
         )
 
-    notify("Skriver", len(SOURCES) + 2, steps)
+    notify("Skriver", len(sources) + 2, steps)
     with transaction.atomic():
         for item in prepared:
             codes = [i.code for i in item.indicators]

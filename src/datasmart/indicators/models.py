@@ -139,6 +139,15 @@ class Indicator(models.Model):
         _("domän"), max_length=8, blank=True, help_text="Composite-index domain, e.g. 'A'…'D'."
     )
     quality_notes = models.TextField(_("kvalitetsanmärkningar"), blank=True)
+    targets = models.JSONField(
+        _("målvärden"),
+        default=list,
+        blank=True,
+        help_text=(
+            'Targets the source names, e.g. [{"value": 80, "label_sv": "…", "label_en": "…"}]: '
+            "drawn as horizontal lines in the trend chart and listed on the page."
+        ),
+    )
     ci_method = models.CharField(
         _("KI-metod"), max_length=16, choices=CiMethod.choices, default=CiMethod.NONE
     )

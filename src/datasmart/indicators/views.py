@@ -40,6 +40,8 @@ GROUP_LABELS = {
     "adhd_medication": gettext_lazy("Läkemedel vid ADHD"),
     "kolada_barn_unga": gettext_lazy("Barn och unga: risk- och skyddsfaktorer (Kolada)"),
     "sip": gettext_lazy("Samordnad individuell plan (SIP)"),
+    "suicide": gettext_lazy("Självmord"),
+    "kolada_psychiatry": gettext_lazy("Psykiatri: tillgänglighet, överbeläggningar och kostnad"),
 }
 DOMAIN_LABELS = {
     # only what the catalogue documents (docs/indicators.md); other domains show the letter
@@ -133,6 +135,40 @@ def method_description(ind: Indicator) -> str:
         "type": str(TYPE_LABELS.get(kind, kind)).capitalize(),
         "method": names.get(ci, ci),
     }
+
+
+def targets(ind: Indicator) -> list[dict[str, Any]]:
+    """The targets the source names (catalogue ``targets``), in the active language:
+    ``value``, ``text`` (the value with its unit), ``label`` (whose target, for what) and
+    ``short`` (the chart's legend entry)."""
+    out = []
+    for t in ind.targets or []:
+        value = float(t["value"])
+        unit = value_unit(ind)
+        text = f"{fmt(value, _decimals(ind))} {unit}".strip()
+        label = t.get("label_en") if get_language() == "en" and t.get("label_en") else ""
+        out.append(
+            {
+                "value": value,
+                "text": text,
+                "label": label or t.get("label_sv", ""),
+                "short": _("Mål %(value)s") % {"value": text},
+            }
+        )
+    return out
+
+
+def no_ci_reason(ind: Indicator) -> str:
+    """Why a published value has no confidence interval (shown on the page): the source
+    gives the rate or share without the counts it was computed from, and an interval
+    needs the number of events and the population (Byar, Wilson) behind it."""
+    if ind.type != "value":
+        return ""
+    return _(
+        "Källan redovisar bara värdet, utan antal händelser och befolkning (täljare och "
+        "nämnare). Därför kan inget konfidensintervall beräknas och skillnader mot riket "
+        "kan inte prövas statistiskt."
+    )
 
 
 def _value_label(ind: Indicator) -> str:
@@ -492,6 +528,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     unit_name = dict(unit_choices).get(unit_code, "")
     trend_fig = None
+    goal = targets(ind)
     if any(p[1] is not None for p in national) or unit_points:
         trend_fig = charts.trend_figure(
             national,
@@ -499,6 +536,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             unit=unit_points or None,
             unit_name=unit_name,
             decimals=decimals,
+            targets=[(t["value"], t["short"]) for t in goal],
         )
     unit_by_period = {p[0]: p for p in unit_points}
     trend_rows: list[dict[str, Any]] = [
@@ -622,6 +660,8 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "funnel_reason": funnel_reason,
         "funnel_rows": [r for r in rows if r["ok"] and r["denominator"]],
         "trend_fig": trend_fig,
+        "targets": goal,
+        "no_ci_reason": no_ci_reason(ind),
         "trend_has_ci": any(p[2] is not None for p in national),
         "trend_rows": trend_rows,
         "unit_choices": unit_choices,
