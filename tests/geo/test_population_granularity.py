@@ -298,3 +298,54 @@ def test_population_by_level_uses_bands_for_band_years() -> None:
     assert PopulationBand.objects.filter(year=2018).aggregate(s=Sum("population"))["s"] == (
         10_230_185
     )
+
+
+# --- denominators pick the best available year and say so ------------------------------
+
+
+def test_denominator_exact_year_from_bands_when_they_fit() -> None:
+    from datasmart.indicators.population import PopulationLookup, PopulationSpec
+
+    lookup = PopulationLookup()
+    unit = services.get_unit("01")
+    found = lookup.denominator(unit.pk, 2017, PopulationSpec(65, None), sex="T")
+    assert found is not None and found.year == 2017 and found.note == ""
+    bands = services.population(unit, 2017, age_bands=services.parse_age_bands("65+"))
+    assert found.persons == bands[0].population
+    assert lookup.notes == []
+
+
+def test_denominator_falls_back_to_nearest_earlier_year_and_says_so() -> None:
+    from datasmart.indicators.population import PopulationLookup, PopulationSpec
+
+    lookup = PopulationLookup()
+    unit = services.get_unit("01")
+    # 0-17 cuts the 15-19 band: 2017 cannot give it, 2015 (one-year ages) can
+    found = lookup.denominator(unit.pk, 2017, PopulationSpec(0, 17), sex="2")
+    assert found is not None and found.year == 2015
+    assert "Nämnaren är befolkningen 2015" in found.note and "2017" in found.note
+    assert lookup.notes and lookup.notes[0].startswith("Stockholm")
+    expected = services.population(
+        unit, 2015, by=("sex",), age_bands=services.parse_age_bands("0-17")
+    )
+    assert found.persons == next(r.population for r in expected if r.sex == "2")
+
+
+def test_denominator_from_totals_only_for_everyone() -> None:
+    from datasmart.indicators.population import PopulationLookup, PopulationSpec
+
+    lookup = PopulationLookup()
+    nation = services.get_unit("00")
+    everyone = lookup.denominator(nation.pk, 2023, PopulationSpec(), sex="T")
+    assert everyone is not None and (everyone.persons, everyone.year) == (10_551_707, 2023)
+    women = lookup.denominator(nation.pk, 2023, PopulationSpec(), sex="2")
+    assert women is not None and women.year == 2021 and women.note  # bands by sex, 2021
+
+
+def test_denominator_later_year_only_when_no_earlier_one() -> None:
+    from datasmart.indicators.population import PopulationLookup, PopulationSpec
+
+    kommun = services.get_unit("0180")
+    found = PopulationLookup().denominator(kommun.pk, 2017, PopulationSpec(0, 17), sex="T")
+    assert found is not None and found.year == 2019 and "2019" in found.note
+    assert PopulationLookup().denominator(kommun.pk, 2005, PopulationSpec(), sex="T") is None

@@ -48,12 +48,26 @@ def test_import_fills_denominator_from_population(
 def test_import_without_population_names_the_cell(
     tmp_path: Path, test_indicators: dict[str, Indicator]
 ) -> None:
-    path = write_csv(tmp_path, "barn.csv", ["test-popden,0180,2024,T,,10,,,"])
+    # no population by age for 0180 within five years of 2026 (2019 is the only such year)
+    path = write_csv(tmp_path, "barn.csv", ["test-popden,0180,2026,T,,10,,,"])
     with pytest.raises(DataLoadError) as caught:
         import_observations(path, by=SYSTEM)
     (problem,) = caught.value.problems
     assert (problem.row, problem.column) == (2, "denominator")
-    assert "0180" in problem.message and "2024" in problem.message
+    assert "0180" in problem.message and "2026" in problem.message
+    assert "närliggande år" in problem.message
+
+
+def test_import_denominator_from_nearest_year_is_noted(
+    tmp_path: Path, test_indicators: dict[str, Indicator]
+) -> None:
+    """2024 has kommun totals only; the 0–17 denominator comes from 2019, and says so."""
+    path = write_csv(tmp_path, "barn.csv", ["test-popden,0180,2024,T,,10,,,"])
+    result = import_observations(path, by=SYSTEM)
+    obs = Observation.objects.get(batch=result.batch)
+    assert obs.denominator == _geo("0180", 2019, "0-17")
+    (note,) = result.notes
+    assert note.startswith("Stockholm (0180) 2024") and "befolkningen 2019" in note
 
 
 def test_fill_denominators_of_stored_observations(

@@ -231,6 +231,13 @@ class ImportOut(Schema):
     warnings: list[ProblemOut] = Field(
         default_factory=list, description="Bekräftade varningar (fil, rad, kolumn)"
     )
+    denominator_notes: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Nämnare från befolkningen som togs från ett annat år än radens (närmaste "
+            "tidigare år i första hand), en anteckning per enhet och år"
+        ),
+    )
 
 
 class ImportErrorOut(Schema):
@@ -503,6 +510,7 @@ def import_upload(
         "message": result.message,
         "batch": _batch_dict(result.batch),
         "warnings": [p.__dict__ for p in result.warnings],
+        "denominator_notes": result.notes,
     }
     return Status(201 if result.created else 200, body)
 

@@ -490,7 +490,7 @@ def validate_rows(
                     and unit is not None
                     and period is not None
                 ):
-                    found = ctx.lookup().count(
+                    found = ctx.lookup().denominator(
                         unit[0],
                         period,
                         rules.denominator_population,
@@ -501,10 +501,11 @@ def validate_rows(
                         bad(
                             "denominator",
                             f"nämnare saknas och befolkningen för '{unit_code}' år {period} "
-                            "finns inte per ålder och kön: ange nämnaren",
+                            "finns inte per ålder och kön (inte heller närliggande år): "
+                            "ange nämnaren",
                         )
                     else:
-                        den = float(found)
+                        den = float(found.persons)
                 elif den is None and rules.denominator_population is None:
                     bad("denominator", f"nämnare saknas (krävs för typen {ind.type})")
                 if den is not None and den == 0:
@@ -606,14 +607,20 @@ class ImportResult:
     indicators: list[str]
     warnings: list[Problem] = field(default_factory=list)
     """Warnings the importer confirmed (file, row, column, message)."""
+    notes: list[str] = field(default_factory=list)
+    """Denominators filled from another year's population than the row's (unit, years)."""
 
     @property
     def message(self) -> str:
         if self.created:
-            return (
+            text = (
                 f"{self.batch.file_name}: {self.rows} rader inlästa för "
                 f"{', '.join(self.indicators)} (inläsning {self.batch.pk})."
             )
+            if self.notes:
+                shown = "; ".join(self.notes[:3]) + (" …" if len(self.notes) > 3 else "")
+                text += f" Nämnare från ett annat år än radens ({len(self.notes)}): {shown}"
+            return text
         return (
             f"{self.batch.file_name}: filen är redan inläst (samma innehåll och indikatorer, "
             f"inläsning {self.batch.pk} {self.batch.created_at:%Y-%m-%d %H:%M}); inget ändrades."
@@ -687,7 +694,8 @@ def import_observations(
             by=by,
             request=request,
         )
-    return ImportResult(batch, True, len(rows), [i.code for i in indicators], warnings)
+    notes = list(context.population.notes) if context.population is not None else []
+    return ImportResult(batch, True, len(rows), [i.code for i in indicators], warnings, notes)
 
 
 __all__ = [

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
 from datasmart.accounts.permissions import Permission
-from datasmart.geo.models import DataLoad, Level, PopulationCount, Unit
+from datasmart.geo.models import DataLoad, Level, PopulationBand, PopulationCount, Unit
 from datasmart.geo.services import (
     AgeBand,
     InvalidParameter,
@@ -80,29 +81,89 @@ class PopulationSpec:
         return (self.sex,) if row_sex in ("T", self.sex) else None
 
 
-def population_cells(unit: Unit, year: int) -> dict[tuple[int, str], int] | None:
-    """``{(age, sex): persons}`` for a unit and year, or None when geo has no age data."""
+Cell = tuple[int, int | None, str]
+"""``(age_from, age_to, sex)``: one-year ages have ``age_from == age_to``, a band its bounds,
+an open top band ``age_to`` None; a total is ``(0, None, "T")``."""
+
+MAX_FALLBACK_YEARS = 5
+"""How far a denominator may move from the asked year (nearest earlier first, then later)."""
+
+
+def _age_bounds(label: str) -> tuple[int, int | None]:
+    if label.endswith("+"):
+        return int(label[:-1]), None
+    if "-" in label:
+        low, high = label.split("-", 1)
+        return int(low), int(high)
+    return int(label), int(label)
+
+
+def population_cells(unit: Unit, year: int) -> dict[Cell, int] | None:
+    """Population cells for a unit and year at the finest granularity geo has: one-year
+    ages by sex, else age bands by sex, else the total alone. None when there is none."""
     try:
         rows = geo_population(unit, year, by=("age", "sex"))
     except PopulationNotAvailable:
-        return None
-    cells: dict[tuple[int, str], int] = {}
+        try:
+            rows = geo_population(unit, year)
+        except PopulationNotAvailable:
+            return None
+        return {(0, None, "T"): rows[0].population}
+    cells: dict[Cell, int] = {}
     for row in rows:
         if row.age_group is None or row.sex is None:
             return None
-        cells[(int(row.age_group.rstrip("+")), row.sex)] = row.population
+        low, high = _age_bounds(row.age_group)
+        cells[(low, high, row.sex)] = row.population
     return cells
 
 
 def count_population(
-    cells: Mapping[tuple[int, str], int], spec: PopulationSpec, *, sex: str, age_group: str = ""
+    cells: Mapping[Cell, int], spec: PopulationSpec, *, sex: str, age_group: str = ""
 ) -> int | None:
-    """Persons in ``cells`` matching ``spec`` for a row with ``sex`` and ``age_group``."""
+    """Persons in ``cells`` matching ``spec`` for a row with ``sex`` and ``age_group``.
+
+    None when the cells cannot give it: a wanted age range that cuts a stored band in two
+    (e.g. 0–17 from five-year bands), or ages or one sex from a total.
+    """
     band = spec.band(age_group)
     sexes = spec.sexes(sex)
     if band is None or sexes is None:
         return None
-    return sum(n for (age, s), n in cells.items() if s in sexes and band.contains(age))
+    want_high = band.high if band.high is not None else 10**6
+    total = 0
+    for (low, high, s), n in cells.items():
+        if s == "T":
+            if sexes != ("1", "2") or band.low != 0 or band.high is not None:
+                return None
+            total += n
+            continue
+        if s not in sexes:
+            continue
+        cell_high = high if high is not None else 10**6
+        if cell_high < band.low or low > want_high:
+            continue  # outside the wanted ages
+        if low < band.low or cell_high > want_high:
+            return None  # the wanted ages cut this cell
+        total += n
+    return total
+
+
+@dataclass(frozen=True)
+class Denominator:
+    """A population denominator and, when it is not the asked year's, why (``note``)."""
+
+    persons: int
+    year: int
+    note: str = ""
+
+
+def fallback_note(asked: int, used: int) -> str:
+    """The note shown with a result whose denominator is another year's population."""
+    return _(
+        "Nämnaren är befolkningen %(used)s: för %(asked)s finns ingen befolkning med den "
+        "ålders- och könsindelning som behövs."
+    ) % {"used": used, "asked": asked}
 
 
 class PopulationLookup:
@@ -110,9 +171,11 @@ class PopulationLookup:
 
     def __init__(self, units: Mapping[int, Unit] | None = None) -> None:
         self._units: dict[int, Unit] = dict(units or {})
-        self._cells: dict[tuple[int, int], dict[tuple[int, str], int] | None] = {}
+        self._cells: dict[tuple[int, int], dict[Cell, int] | None] = {}
+        self.notes: list[str] = []
+        """One note per denominator taken from another year (unit, years), in order."""
 
-    def cells(self, unit_id: int, year: int) -> dict[tuple[int, str], int] | None:
+    def cells(self, unit_id: int, year: int) -> dict[Cell, int] | None:
         key = (unit_id, year)
         if key not in self._cells:
             unit = self._units.get(unit_id)
@@ -124,19 +187,49 @@ class PopulationLookup:
     def count(
         self, unit_id: int, year: int, spec: PopulationSpec, *, sex: str, age_group: str = ""
     ) -> int | None:
+        """Persons for exactly ``year`` (no fallback), or None."""
         cells = self.cells(unit_id, year)
         if cells is None:
             return None
         return count_population(cells, spec, sex=sex, age_group=age_group)
 
+    def denominator(
+        self, unit_id: int, year: int, spec: PopulationSpec, *, sex: str, age_group: str = ""
+    ) -> Denominator | None:
+        """The best available denominator for ``year``.
+
+        The asked year when the data gives the needed ages and sex for it; otherwise the
+        nearest earlier year that does, then the nearest later one, at most
+        :data:`MAX_FALLBACK_YEARS` away, with a note saying so (also appended to
+        :attr:`notes`). Why earlier first: a denominator from before the event is what a
+        register would have had; the population changes by well under 2 % a year, which a
+        reader can weigh once told.
+        """
+        for offset in [
+            0,
+            *(-k for k in range(1, MAX_FALLBACK_YEARS + 1)),
+            *range(1, MAX_FALLBACK_YEARS + 1),
+        ]:
+            n = self.count(unit_id, year + offset, spec, sex=sex, age_group=age_group)
+            if n is not None and n > 0:
+                if offset == 0:
+                    return Denominator(n, year)
+                unit = self._units.get(unit_id)
+                note = fallback_note(year, year + offset)
+                if unit is not None:
+                    note = f"{unit.name} ({unit.code}) {year}: {note}"
+                self.notes.append(note)
+                return Denominator(n, year + offset, fallback_note(year, year + offset))
+        return None
+
 
 def years_with_age_data() -> dict[int, set[str]]:
-    """``{year: levels stored with age × sex}`` (kommun for 2019, region for 1968–2015)."""
+    """``{year: levels stored by age × sex}``: one-year ages (kommun 2019, region
+    1968–2015) or age bands (region 2013–2021); a spec a band cuts gives no row there."""
     found: dict[int, set[str]] = {}
-    for year, level in (
-        PopulationCount.objects.values_list("year", "unit__level").distinct().order_by()
-    ):
-        found.setdefault(int(year), set()).add(str(level))
+    for model in (PopulationCount, PopulationBand):
+        for year, level in model.objects.values_list("year", "unit__level").distinct().order_by():
+            found.setdefault(int(year), set()).add(str(level))
     return dict(sorted(found.items()))
 
 
@@ -224,6 +317,9 @@ class FillReport:
     rows: int = 0
     unchanged: bool = False
     not_available: list[tuple[str, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Denominators taken from another year than the observation's (see
+    :meth:`PopulationLookup.denominator`)."""
 
 
 def fill_from_population(
@@ -293,7 +389,7 @@ def _fill_denominators(indicator: Indicator, *, by: Any) -> FillReport:
     report = FillReport(indicator.code, "denominators")
     spec = PopulationSpec.from_json(indicator.denominator_population)
     assert spec is not None
-    lookup = PopulationLookup()
+    lookup = PopulationLookup({})
     with transaction.atomic():
         todo = list(
             Observation.objects.select_for_update()
@@ -302,21 +398,28 @@ def _fill_denominators(indicator: Indicator, *, by: Any) -> FillReport:
         )
         changed: list[Observation] = []
         for obs in todo:
-            den = lookup.count(obs.unit_id, obs.period, spec, sex=obs.sex, age_group=obs.age_group)
-            if den is None or den == 0:
+            found = lookup.denominator(
+                obs.unit_id, obs.period, spec, sex=obs.sex, age_group=obs.age_group
+            )
+            if found is None:
                 report.not_available.append((obs.unit.code, obs.period))
                 continue
-            obs.denominator = float(den)
+            obs.denominator = float(found.persons)
             if obs.numerator is not None:
                 obs.value = obs.numerator / obs.denominator * indicator.multiplier
             changed.append(obs)
         Observation.objects.bulk_update(changed, ["denominator", "value"], batch_size=1000)
         report.rows = len(changed)
+        report.notes = list(lookup.notes)
         if changed:
             record_event(
                 "indicators.population_fill",
                 actor=by,
                 target=indicator,
-                detail={"rows": len(changed), "not_available": len(report.not_available)},
+                detail={
+                    "rows": len(changed),
+                    "not_available": len(report.not_available),
+                    "denominator_fallbacks": len(report.notes),
+                },
             )
     return report
