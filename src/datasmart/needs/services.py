@@ -364,28 +364,40 @@ def run_projection(params: ProjectionParameters) -> Projection:
 PROJECTION_COLUMNS = ["unit_code", "year", "age", "sex", "population"]
 
 
-def projection_rows(
+@dataclass
+class ProjectionCube:
+    """Projected population summed to a level: ``population[year, unit, sex, age]``
+    (sex 0 = men, 1 = women; age 100 = 100+), unrounded. For callers that compute on
+    arrays (expected cases, pages); :func:`projection_rows` formats the same cube."""
+
+    unit_codes: list[str]
+    years: list[int]
+    population: Array
+    scenario: str
+    run_id: int | None = None
+
+
+def projection_cube(
     *,
     base_year: int,
     years: int,
     level: str = "kommun",
     unit: str | None = None,
-    by: str | Sequence[str] | None = None,
     scenario: str = PLATFORM,
     base_period: str | None = None,
-) -> list[dict[str, Any]]:
-    """Rows ``unit_code, year, population`` (+ ``age``, ``sex`` when asked by ``by``) for
-    every year from the base year to ``base_year + years``: what the API and the CLI
-    return. Populations are rounded to whole persons after summing."""
+) -> ProjectionCube:
+    """The projection for a level (or one unit of it) as an array: the one query path
+    behind :func:`projection_rows`, the API, the CLI and the pages."""
     lvl = parse_level(level) or Level.KOMMUN
-    breakdown = parse_breakdown(by if isinstance(by, str) or by is None else ",".join(by))
     unit_obj = _unit_at(lvl, unit)
+    run_id = None
     if scenario == PLATFORM:
         params = parameters(base_year, years, base_periods=parse_base_period(base_period))
         proj = run_projection(params)
         data = proj.result.units  # [year, kommun, sex, age]
         labels, groups = _groups(lvl, proj)
         year_list = [int(y) for y in proj.result.years]
+        run_id = proj.run_id
     else:
         data, labels, groups, year_list = _imported(scenario, lvl, base_year, years)
     member = np.zeros((len(labels), data.shape[1]))
@@ -399,6 +411,34 @@ def projection_rows(
             )
         pick = labels.index(unit_obj.code)
         summed, labels = summed[:, pick : pick + 1], [unit_obj.code]
+    return ProjectionCube(
+        unit_codes=labels, years=year_list, population=summed, scenario=scenario, run_id=run_id
+    )
+
+
+def projection_rows(
+    *,
+    base_year: int,
+    years: int,
+    level: str = "kommun",
+    unit: str | None = None,
+    by: str | Sequence[str] | None = None,
+    scenario: str = PLATFORM,
+    base_period: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows ``unit_code, year, population`` (+ ``age``, ``sex`` when asked by ``by``) for
+    every year from the base year to ``base_year + years``: what the API and the CLI
+    return. Populations are rounded to whole persons after summing."""
+    breakdown = parse_breakdown(by if isinstance(by, str) or by is None else ",".join(by))
+    cube = projection_cube(
+        base_year=base_year,
+        years=years,
+        level=level,
+        unit=unit,
+        scenario=scenario,
+        base_period=base_period,
+    )
+    summed, labels, year_list = cube.population, cube.unit_codes, cube.years
     if "age" not in breakdown:
         summed = summed.sum(axis=3, keepdims=True)
     if "sex" not in breakdown:
