@@ -24,7 +24,7 @@ from datasmart.stats import (
 )
 
 if TYPE_CHECKING:
-    from datasmart.indicators.engine import IndicatorSpec
+    from datasmart.indicators.engine_spec import IndicatorSpec
 
 __all__ = ["add_comparisons", "estimate", "funnel_applies", "method_text", "standardise"]
 

@@ -17,7 +17,8 @@ Reads (used by the API, the CLI export and the indicator pages):
 - :func:`national_series`, :func:`unit_series` — time series;
 - :func:`unit_profile` — one row per indicator for a unit (spine chart);
 - :func:`comparison_summary` — counts of better/similar/worse per comparison;
-- :func:`composite_index` — see :mod:`datasmart.indicators.composite`.
+- the composite index lives in :mod:`datasmart.indicators.composite`, which builds on
+  this module (not the other way round, so the two do not import each other).
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ __all__ = [
     "ResultsError",
     "available_filters",
     "comparison_summary",
-    "composite_index",
     "compute_all",
     "compute_indicator",
     "distribution",
@@ -922,15 +922,6 @@ def comparison_summary(
             counts[key] = counts.get(key, 0) + 1
         summary[name] = dict(sorted(counts.items()))
     return summary
-
-
-def composite_index(
-    domain_spec: dict[str, list[str]] | None = None, period: int | None = None
-) -> dict[str, Any]:
-    """See :func:`datasmart.indicators.composite.composite_index`."""
-    from .composite import composite_index as _composite
-
-    return _composite(domain_spec=domain_spec, period=period)
 
 
 # --- export -----------------------------------------------------------------------------
