@@ -263,6 +263,13 @@ def _person(request: Request) -> Rule:
 API = "/api"
 SIP = "/api/sip/sips/{sip}"
 
+def _needs_scenario(w: World) -> tuple[str, dict[str, Any]]:
+    """Save a needs scenario for the kommun as its own organisation (issue #13 §3)."""
+    body = {"organisation": w.orgs["kommun"].pk, "name": "matris", "prevalence_variant": "central",
+            "projection_variant": "platform"}
+    return reverse("needs:save_scenario", args=["0180"]), body
+
+
 API_RULES: dict[str, Rule] = {
     # accounts: a token for oneself; someone else's token only as their organisation's admin
     "POST /api/tokens": Rule(
@@ -347,6 +354,8 @@ API_RULES: dict[str, Rule] = {
 }
 
 PAGE_RULES: dict[str, Rule] = {
+    # needs: only analysts of the owning organisation save scenarios
+    "needs:save_scenario": Rule("indicators", "kommun", "other_kommun", ANALYST, _needs_scenario),
     # public pages
     "set_language": Rule(
         "accounts",

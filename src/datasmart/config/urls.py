@@ -11,6 +11,7 @@ urlpatterns = [
     path("medel/", include("datasmart.funding.urls")),
     path("indikatorer/", include("datasmart.indicators.urls")),
     path("sip/", include("datasmart.sip.urls")),
+    path("behov/", include("datasmart.needs.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

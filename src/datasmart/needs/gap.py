@@ -1,0 +1,195 @@
+"""Need against care delivered: expected cases beside an indicator that counts care
+delivered to (about) the same group. Indicative only — the definitions never match
+exactly, and they are shown side by side.
+
+For a pair (condition *c*, indicator *i*) and unit *u* in the base year::
+
+    expected  E  = Σ_e p_e · N_e(u)  over the basis figures of c, ages limited to the
+                   indicator's ages                            (see :mod:`.expected`)
+    delivered D  = the indicator's count of persons: its numerator, or for a rate
+                   published without counts Σ_g rate_g / multiplier · P(u, g) over its
+                   age groups g (population of the base year)
+    coverage     = D / E_central   (with D / E_high … D / E_low as its range)
+    gap per 10 000 inhabitants = (E − D) / P_total(u) · 10 000
+
+A coverage below 1 says fewer people received this care than the prevalence figures
+predict; it is not a measure of unmet need by itself (treatment is not indicated for
+everyone with a diagnosis, and the register figures behind prevalence are floors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from datasmart.needs import conditions
+from datasmart.needs.expected import MAX_AGE, basis, population_cube
+
+
+@dataclass(frozen=True)
+class GapPair:
+    condition: str
+    indicator: str
+    levels: tuple[str, ...]
+    age_from: int
+    age_to: int
+    mode: str  # "rate_by_age" | "numerator" | "numerator_12_months"
+    why: Promise
+
+
+GAP_PAIRS: tuple[GapPair, ...] = (
+    GapPair(
+        "adhd",
+        "adhd-medication-methylphenidate",
+        ("region", "nation"),
+        5,
+        24,
+        "rate_by_age",
+        gettext_lazy(
+            "Patienter 5–24 år med uthämtat metylfenidat mot förväntat antal med ADHD 5–24 år (ålder 5 saknar prevalensuppgift). Alla med ADHD behandlas inte med läkemedel, och andra substanser finns."  # noqa: E501
+        ),
+    ),
+    GapPair(
+        "psychosis",
+        "psychiatric-inpatients",
+        ("nation",),
+        0,
+        MAX_AGE,
+        "numerator",
+        gettext_lazy(
+            "Alla slutenvårdade med psykiatrisk huvuddiagnos (F00–F99) mot förväntat antal med schizofreni: olika grupper, bara en grov storleksjämförelse."  # noqa: E501
+        ),
+    ),
+    GapPair(
+        "any_mental",
+        "sip-started",
+        ("kommun", "region", "nation"),
+        0,
+        24,
+        "numerator_12_months",
+        gettext_lazy(
+            "SIP:ar startade i datasmart de senaste tolv månaderna mot förväntat antal barn och unga 0–24 år med psykisk ohälsa; bara en del av dem behöver en SIP."  # noqa: E501
+        ),
+    ),
+)
+
+
+def _age_groups_population(cube_data: np.ndarray, age_group: str) -> float:
+    """Population of one indicator age group ('5-9', '85+', '0') in [sex, age] data."""
+    text = age_group.strip()
+    if text.endswith("+"):
+        start, end = int(text[:-1]), MAX_AGE
+    elif "-" in text:
+        a, b = text.split("-", 1)
+        start, end = int(a), int(b)
+    else:
+        start = end = int(text)
+    return float(cube_data[:, start : end + 1].sum())
+
+
+def _delivered(
+    pair: GapPair, unit_code: str, pop: np.ndarray
+) -> tuple[float | None, int | None, str]:
+    from datasmart.indicators.models import Indicator, Result
+
+    try:
+        ind = Indicator.objects.get(code=pair.indicator)
+    except Indicator.DoesNotExist:
+        return None, None, ""
+    results = Result.objects.filter(indicator=ind, unit__code=unit_code, status="ok")
+    if pair.mode == "rate_by_age":
+        rows = list(
+            results.filter(sex="T").exclude(age_group="").values("period", "age_group", "value")
+        )
+        if not rows:
+            rows = list(
+                results.exclude(age_group="")
+                .exclude(sex="T")
+                .values("period", "age_group", "value", "sex")
+            )
+        if not rows:
+            return None, None, ind.title_sv
+        period = max(r["period"] for r in rows)
+        total = 0.0
+        for r in rows:
+            if r["period"] != period or r["value"] is None:
+                continue
+            if "sex" in r:
+                sex = int(r["sex"])  # type: ignore[misc]
+                total += (
+                    r["value"]
+                    / ind.multiplier
+                    * _age_groups_population(pop[sex - 1 : sex], r["age_group"])
+                )
+            else:
+                total += r["value"] / ind.multiplier * _age_groups_population(pop, r["age_group"])
+        return total, period, ind.title_sv
+    cell = results.filter(sex="T", age_group="")
+    latest = cell.order_by("-period").first()
+    if latest is None or latest.numerator is None:
+        return None, None, ind.title_sv
+    if pair.mode == "numerator_12_months":
+        periods = sorted({p for p in cell.values_list("period", flat=True)}, reverse=True)[:12]
+        total = sum(r.numerator or 0.0 for r in cell.filter(period__in=periods))
+        return float(total), latest.period, ind.title_sv
+    return float(latest.numerator), latest.period, ind.title_sv
+
+
+def gap_rows(level: str, unit: str) -> list[dict[str, Any]]:
+    """One row per pair that applies to ``level``: expected (low/central/high), delivered,
+    coverage and gap per 10 000 inhabitants, with both definitions. Missing delivered
+    figures give a row with ``delivered = None`` (shown as 'saknas'), never zero."""
+    cube = population_cube(level, unit)
+    pop = cube.data[0, 0]  # base year, [sex, age]
+    total = float(pop.sum())
+    rows = []
+    for pair in GAP_PAIRS:
+        if level not in pair.levels:
+            continue
+        b = basis(pair.condition)
+        limit = np.zeros_like(b.mask)
+        limit[:, :, pair.age_from : pair.age_to + 1] = 1.0
+        n = np.einsum("sa,esa->e", pop, b.mask * limit)
+        expected = (n[:, None] * b.shares).sum(axis=0) if len(b.estimates) else np.zeros(3)
+        delivered, period, title = _delivered(pair, unit, pop)
+        row: dict[str, Any] = {
+            "condition": pair.condition,
+            "condition_label": conditions.label(pair.condition),
+            "indicator": pair.indicator,
+            "indicator_title": title,
+            "period": period,
+            "base_year": cube.base_year,
+            "ages": f"{pair.age_from}–{pair.age_to if pair.age_to < MAX_AGE else ''}",
+            "expected_low": float(expected[0]),
+            "expected_central": float(expected[1]),
+            "expected_high": float(expected[2]),
+            "delivered": delivered,
+            "coverage": None,
+            "coverage_low": None,
+            "coverage_high": None,
+            "gap_per_10000": None,
+            "gap_per_10000_low": None,
+            "gap_per_10000_high": None,
+            "definition_need": "; ".join(f"{e.age_band} {e.sex}: {e.measure}" for e in b.estimates),
+            "why": str(pair.why),
+            "indicative": True,
+        }
+        if delivered is not None and expected[1] > 0:
+            row["coverage"] = delivered / expected[1]
+            row["coverage_low"] = delivered / expected[2] if expected[2] > 0 else None
+            row["coverage_high"] = delivered / expected[0] if expected[0] > 0 else None
+            if total > 0:
+                row["gap_per_10000"] = (expected[1] - delivered) / total * 10000
+                row["gap_per_10000_low"] = (expected[0] - delivered) / total * 10000
+                row["gap_per_10000_high"] = (expected[2] - delivered) / total * 10000
+        rows.append(row)
+    return rows
+
+
+def indicative_label() -> str:
+    return _("Indikativt: definitionerna för behov och vård skiljer sig, se bredvid.")
