@@ -167,3 +167,28 @@ def test_projection_is_plausible_against_2024() -> None:
     """Sanity of the default: the nation in 2024 within 2 % of the observed total."""
     rows = services.projection_rows(base_year=2019, years=5, level="nation")
     assert np.isclose(rows[-1]["population"], 10_587_710, rtol=0.02)
+
+
+def test_api_refuses_oversized_json_but_streams_csv() -> None:
+    """290 kommuner x 101 ages x 2 sexes x 21 years would be 1.2 million JSON rows: a
+    clear 422 naming the way out; one län by age and sex streams as CSV."""
+    params = {"from": 2019, "years": 20, "level": "kommun", "by": "age,sex"}
+    resp = Client().get("/api/needs/projections", params)
+    assert resp.status_code == 422 and resp.json()["field"] == "format"
+    assert "format=csv" in resp.json()["detail"]
+    small = {"from": 2019, "years": 10, "level": "region", "unit": "13", "by": "age,sex"}
+    csv_resp = Client().get("/api/needs/projections", {**small, "format": "csv"})
+    text = b"".join(csv_resp.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == ["unit_code", "year", "age", "sex", "population"]
+    assert len(rows) == 11 * 202
+    as_json = Client().get("/api/needs/projections", small).json()
+    assert [int(r["population"]) for r in rows] == [r["population"] for r in as_json]
+
+
+def test_cube_and_rows_agree() -> None:
+    cube = services.projection_cube(base_year=2019, years=5, level="sjukvardsregion")
+    rows = services.projection_rows(base_year=2019, years=5, level="sjukvardsregion", by="sex")
+    assert cube.population.shape == (6, 6, 2, 101) and cube.run_id is not None
+    first = cube.population[0, 0].sum(axis=1)  # 2019, first sjukvårdsregion, by sex
+    assert [r["population"] for r in rows[:2]] == [round(v) for v in first]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from datasmart.api.responses import ErrorOut, OutputFormat, cached_json, csv_response
@@ -70,16 +71,31 @@ CSV_RESPONSE = {
 }
 
 
-def _rows(filters: ProjectionFilters) -> list[dict[str, Any]]:
-    return services.projection_rows(
+def _cube(filters: ProjectionFilters) -> services.ProjectionCube:
+    return services.projection_cube(
         base_year=filters.base_year,
         years=filters.years,
         level=filters.level.value,
         unit=filters.unit,
-        by=filters.by,
         scenario=filters.scenario,
         base_period=filters.base_period,
     )
+
+
+def _rows(filters: ProjectionFilters) -> list[dict[str, Any]]:
+    breakdown = services.parse_breakdown(filters.by)
+    cube = _cube(filters)
+    count = services.row_count(cube, breakdown)
+    if count > services.MAX_JSON_ROWS:
+        raise services.NeedsError(
+            "format",
+            _(
+                "svaret blir %(n)d rader, fler än %(max)d i JSON: välj en enhet (unit), färre "
+                "år eller format=csv"
+            )
+            % {"n": count, "max": services.MAX_JSON_ROWS},
+        )
+    return list(services.cube_rows(cube, breakdown))
 
 
 @router.get(
@@ -97,12 +113,11 @@ def _rows(filters: ProjectionFilters) -> list[dict[str, Any]]:
 def projections(request: HttpRequest, filters: Query[ProjectionFilters]) -> Any:
     if filters.format == OutputFormat.json:
         return cached_json(request, "needs-projections", lambda: _rows(filters))
-    rows = _rows(filters)
+    breakdown = services.parse_breakdown(filters.by)
+    cube = _cube(filters)
     name = f"framskrivning_{filters.level.value}_{filters.base_year}_{filters.years}.csv"
-    columns = [
-        c for c in ("unit_code", "year", "age", "sex", "population") if rows and c in rows[0]
-    ]
-    return csv_response(rows, columns, name)
+    columns = ["unit_code", "year", *[c for c in ("age", "sex") if c in breakdown], "population"]
+    return csv_response(services.cube_rows(cube, breakdown), columns, name)
 
 
 @router.get("/scenarios", response=list[ScenarioOut], summary="Framskrivningsscenarier")

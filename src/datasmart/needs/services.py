@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,9 @@ from datasmart.needs.projection import (
 
 PLATFORM = "platform"
 MAX_HORIZON = 20
+#: Largest JSON answer of the API (rows); larger requests name a unit or use CSV, which
+#: streams. 290 kommuner x 101 ages x 2 sexes x 4 years fit.
+MAX_JSON_ROWS = 250_000
 
 #: Base periods chosen by judgement, not by the latest-period rule (documented in
 #: docs/methods/needs.md): for base years 2016–2021 the latest five-year periods hold the
@@ -438,25 +441,35 @@ def projection_rows(
         scenario=scenario,
         base_period=base_period,
     )
-    summed, labels, year_list = cube.population, cube.unit_codes, cube.years
+    return list(cube_rows(cube, breakdown))
+
+
+def row_count(cube: ProjectionCube, breakdown: Sequence[str]) -> int:
+    """How many rows :func:`cube_rows` will give (to refuse oversized JSON answers)."""
+    n = len(cube.unit_codes) * len(cube.years)
+    return n * (N_AGES if "age" in breakdown else 1) * (N_SEX if "sex" in breakdown else 1)
+
+
+def cube_rows(cube: ProjectionCube, breakdown: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """The cube as rows, ordered by unit, year, sex, age (a generator: CSV streams it)."""
+    summed = cube.population
     if "age" not in breakdown:
         summed = summed.sum(axis=3, keepdims=True)
     if "sex" not in breakdown:
         summed = summed.sum(axis=2, keepdims=True)
-    rounded = np.rint(summed).astype(np.int64)
-    rows: list[dict[str, Any]] = []
-    for g, code in enumerate(labels):
-        for y, year in enumerate(year_list):
-            for s in range(rounded.shape[2]):
-                for a in range(rounded.shape[3]):
+    rounded = np.rint(summed).astype(np.int64).tolist()
+    by_age, by_sex = "age" in breakdown, "sex" in breakdown
+    for g, code in enumerate(cube.unit_codes):
+        for y, year in enumerate(cube.years):
+            for sex_index, values in enumerate(rounded[y][g]):
+                for age, value in enumerate(values):
                     row: dict[str, Any] = {"unit_code": code, "year": year}
-                    if "age" in breakdown:
-                        row["age"] = a
-                    if "sex" in breakdown:
-                        row["sex"] = str(s + 1)
-                    row["population"] = int(rounded[y, g, s, a])
-                    rows.append(row)
-    return rows
+                    if by_age:
+                        row["age"] = age
+                    if by_sex:
+                        row["sex"] = str(sex_index + 1)
+                    row["population"] = value
+                    yield row
 
 
 def _unit_at(level: Level, code: str | None) -> Unit | None:
