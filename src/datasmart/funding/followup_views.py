@@ -23,7 +23,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from datasmart.accounts.permissions import Permission, organisations_with_permission
 from datasmart.api.responses import csv_response
 from datasmart.geo.models import Level, Unit
 
@@ -39,10 +38,11 @@ from .models import (
     Survey,
     SurveyResponse,
 )
+from .page_support import agreement_or_404 as _get
+from .page_support import require_view as _view
 from .reminders import REMIND_COLUMNS, remind_rows
 from .rights import is_administrator, require_administrator
 from .services import FundingError
-from .views import _get, _view
 
 YESNO = {"ja": True, "nej": False}
 
@@ -185,37 +185,6 @@ def reopen(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
     else:
         messages.success(request, f"Svaret från {response.unit.name} är öppnat igen.")
     return HttpResponseRedirect(reverse("funding:answer", args=[year, code, unit_code]))
-
-
-def reporter_tasks(request: HttpRequest, surveys: list[Survey]) -> list[dict[str, Any]]:
-    """The surveys the signed-in user answers for their own kommun or region."""
-    if getattr(request.user, "is_superuser", False):
-        return []
-    units = Unit.objects.filter(
-        organisations__in=organisations_with_permission(request.user, Permission.REPORT_FUNDING)
-    ).distinct()
-    level = {"kommun": "kommun", "region": "region"}
-    out = []
-    responses = {
-        (r.survey_id, r.unit_id): r
-        for r in SurveyResponse.objects.filter(survey__in=surveys, unit__in=units)
-    }
-    for survey in surveys:
-        for unit in units:
-            if unit.level != level.get(survey.respondent_level):
-                continue
-            r = responses.get((survey.pk, unit.pk))
-            out.append(
-                {
-                    "survey": survey,
-                    "unit": unit,
-                    "status": ResponseStatus(r.status).label if r else "Inte påbörjad",
-                    "url": reverse(
-                        "funding:answer", args=[survey.agreement.year, survey.code, unit.code]
-                    ),
-                }
-            )
-    return out
 
 
 @login_required

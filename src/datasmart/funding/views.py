@@ -21,7 +21,6 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from datasmart.accounts.permissions import Permission, require_permission
 from datasmart.api.responses import csv_response
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level, Unit
@@ -30,6 +29,9 @@ from . import services
 from .charts import AreaValue, amount_map_figure
 from .exports import ANNEX_CSV_COLUMNS, annex_filename, annex_workbook
 from .models import AcceptancePolicy, Agreement, AgreementStatus, RecipientLevel
+from .page_support import agreement_or_404 as _get
+from .page_support import reporter_tasks
+from .page_support import require_view as _view
 from .rights import is_administrator
 from .texts import kronor
 
@@ -37,17 +39,6 @@ LEVELS = {"region": "Regioner och län", "kommun": "Kommuner"}
 MEASURES = {"per_invanare": "Kronor per invånare", "kr": "Kronor"}
 SORTS = ("namn", "kod", "belopp", "per_invanare")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _get(year: int) -> Agreement:
-    try:
-        return services.get_agreement(year)
-    except services.AgreementNotFound as exc:
-        raise Http404(str(exc)) from exc
-
-
-def _view(request: HttpRequest) -> None:
-    require_permission(request.user, Permission.VIEW_FUNDING, request=request)
 
 
 def _unit_url(code: str) -> str:
@@ -455,8 +446,6 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
             for r in selected["c"].rows
             if r.late or not only_late
         ]
-    from .followup_views import reporter_tasks
-
     can_manage = is_administrator(request.user)
     context = {
         "agreement": agreement,
