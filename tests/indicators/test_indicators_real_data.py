@@ -41,6 +41,8 @@ def test_observation_counts_per_group(real_data: Any) -> None:
         Indicator.objects.values_list("group").annotate(n=Count("observations")).order_by()
     )
     assert per_group["kolada_barn_unga"] == 138_910
+    assert per_group["suicide"] == 626  # 110 + 242 + 198 + 22 + 42 + 12
+    assert per_group["kolada_psychiatry"] == 972
 
 
 def test_self_harm_lan_sum_to_riket(real_data: Any) -> None:

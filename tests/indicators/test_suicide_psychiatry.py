@@ -79,7 +79,7 @@ def test_bup_target_is_the_vardgaranti_80_percent() -> None:
     entries = {e.code: e.values for e in read_catalogue()}
     bup = entries["bup-started-within-30-days"]
     assert [t["value"] for t in bup["targets"]] == [80.0]
-    assert "vårdgaranti" in bup["targets"][0]["label_sv"]
+    assert "förstärkta vårdgarantin för BUP" in bup["targets"][0]["label_sv"]
     assert "90 %" in bup["quality_notes"] and "första besöket" in bup["quality_notes"]
     assert [c for c, e in entries.items() if e["targets"]] == ["bup-started-within-30-days"]
 
@@ -296,9 +296,13 @@ def test_bup_page_shows_target_attribution_and_no_ci_reason(loaded: Any, setting
     results.compute_indicator("bup-started-within-30-days", by=SYSTEM)
     html = Client().get("/indikatorer/bup-started-within-30-days/").content.decode()
     assert "Källa: Kolada" in html
-    assert 'id="targets"' in html and "förstärkt vårdgaranti BUP" in html
-    assert "Mål 80 %" in html  # the chart's legend entry (in the figure JSON)
+    assert 'id="targets"' in html and "målet 80 % i den förstärkta vårdgarantin för BUP" in html
+    legend = "M\\u00e5l 80 %"  # the chart's legend entry, in the figure's JSON
+    assert legend in html and "M\\u00e5l 80,0" not in html
     assert 'id="no-ci-reason"' in html and "inget konfidensintervall kan beräknas" in html
-    english = Client(headers={"cookie": "django_language=en"})
+    english = Client()
+    english.cookies["django_language"] = "en"
     html_en = english.get("/indikatorer/bup-started-within-30-days/").content.decode()
-    assert "reinforced care guarantee" in html_en or "Target 80" in html_en
+    assert "Dashed line: the 80 % target of the reinforced care guarantee" in html_en
+    assert "Target 80 %" in html_en and "No confidence interval can" in html_en
+    assert '<p class="note attribution">Source: Kolada</p>' in html_en

@@ -145,7 +145,8 @@ def targets(ind: Indicator) -> list[dict[str, Any]]:
     for t in ind.targets or []:
         value = float(t["value"])
         unit = value_unit(ind)
-        text = f"{fmt(value, _decimals(ind))} {unit}".strip()
+        decimals = 0 if value.is_integer() else _decimals(ind)  # "80 %", not "80,0 %"
+        text = f"{fmt(value, decimals)} {unit}".strip()
         label = t.get("label_en") if get_language() == "en" and t.get("label_en") else ""
         out.append(
             {
@@ -156,6 +157,14 @@ def targets(ind: Indicator) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def attribution(ind: Indicator) -> str:
+    """The catalogue's attribution ("Källa: Kolada") with "Källa" in the active language;
+    the publisher's name is a proper name and stays as written."""
+    text = ind.attribution or ""
+    prefix = "Källa: "
+    return f"{_('Källa')}: {text[len(prefix) :]}" if text.startswith(prefix) else text
 
 
 def no_ci_reason(ind: Indicator) -> str:
@@ -662,6 +671,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "trend_fig": trend_fig,
         "targets": goal,
         "no_ci_reason": no_ci_reason(ind),
+        "attribution": attribution(ind),
         "trend_has_ci": any(p[2] is not None for p in national),
         "trend_rows": trend_rows,
         "unit_choices": unit_choices,
