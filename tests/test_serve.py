@@ -50,7 +50,7 @@ def _post_import(url: str, secret: str, content: bytes) -> tuple[int, dict[str, 
         headers={"Authorization": f"Bearer {secret}", "Content-Type": content_type},
     )
     # A worker that hangs (the defect) makes this raise TimeoutError and fail the test.
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
         return response.status, json.loads(response.read())
 
 
@@ -63,7 +63,9 @@ def test_served_platform_imports_through_the_api(tmp_path: Path) -> None:
         [],
         env=env,
         server=lambda port: [*CLI, "serve", "--port", str(port), "--workers", "1"],
-        ready_timeout=600,
+        # The full set-up of `make run` (about a minute on an idle machine; far longer on
+        # a loaded one) happens before the server answers.
+        ready_timeout=1200,
     ) as url:
         db_env = {
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
