@@ -307,7 +307,7 @@ def snapshots(draw):  # type: ignore[no-untyped-def]
             if closed
             else None
         ),
-        closed_note=draw(texts(allow_empty=True)) if closed else "",
+        closed_note=draw(texts(allow_empty=True)),  # may stay on a reopened plan
         owner_organisation_id=draw(st.sampled_from(org_ids)),
         lead_organisation_id=draw(st.one_of(st.none(), st.sampled_from(org_ids))),
         coordinator_name=draw(texts(allow_empty=True)),

@@ -995,3 +995,11 @@ def test_openapi_documents_every_sip_status(client: Client) -> None:
             assert ("409" in codes) == (method != "get" and last in versioned), (method, path)
     fhir = paths["/api/sip/sips/{sip_id}/fhir"]["get"]["responses"]["200"]["content"]
     assert list(fhir) == ["application/fhir+json"]
+
+
+def test_fhir_of_an_active_plan_with_a_closed_note_is_not_a_500(world: SipWorld):
+    """``GET /sips/<id>/fhir`` answered 500 when an active plan had a closed note."""
+    Sip.objects.filter(pk=world.sip.pk).update(closed_note="<b>Öppnad igen</b>")
+    response = client_for(world.owner_staff.user).get(f"{API}/sips/{world.sip.pk}/fhir")
+    assert response.status_code == 200
+    assert "<b>Öppnad igen</b>" in response.content.decode()

@@ -141,6 +141,20 @@ def test_withdrawn_consent_ends_export_for_participants(world: SipWorld):
     assert export_fhir(world.owner_staff, world.sip.pk)  # the owner keeps its record
 
 
+def test_active_plan_with_a_closed_note_exports(world: SipWorld):
+    """An active plan that keeps a note from an earlier closing (the database allows it:
+    ``sip_closed_consistent`` constrains only closed_at and closed_reason) exports, and the
+    note survives export -> import. The snapshot refused it, so ``/fhir`` answered 500."""
+    Sip.objects.filter(pk=world.sip.pk).update(closed_note="Avslutad av misstag; öppnad igen.")
+    bundle = export_fhir(world.owner_staff, world.sip.pk)
+    snapshot = bundle_to_plan(bundle)
+    assert snapshot.status == "active"
+    assert snapshot.closed_note == "Avslutad av misstag; öppnad igen."
+    assert snapshot == snapshot_of(world.refresh())
+    imported = import_fhir(world.outsider_staff, json.dumps(bundle))
+    assert (imported.status, imported.closed_note) == ("active", snapshot.closed_note)
+
+
 def test_person_uses_the_personal_export(world: SipWorld):
     with pytest.raises(PermissionDenied):
         export_fhir(world.person_account(), world.sip.pk)

@@ -86,7 +86,6 @@ KEEP = {
     "subject_key",
     "name_key",
     "search_name",
-    "closed_note",  # only on a closed plan (an active plan with one is refused by the snapshot)
 }
 KEEP_SUFFIXES = ("_code", "_sha256", "_username", "_key", "_digest")
 INDICATOR = "fientlig-test"
