@@ -77,11 +77,8 @@ LITERAL_TEXT_ALLOWED = {
     "web/templates/500.html": "bilingual on purpose: rendered without a request language",
     "funding/templates/funding/agreement_detail.html": "not translated yet",
     "funding/templates/funding/answer.html": "not translated yet",
-    "funding/templates/funding/condition.html": "not translated yet",
     "funding/templates/funding/payouts.html": "not translated yet",
-    "funding/templates/funding/remind.html": "not translated yet",
     "funding/templates/funding/reporting.html": "not translated yet",
-    "funding/templates/funding/results.html": "not translated yet",
     "funding/templates/funding/scenario.html": "not translated yet",
     "funding/templates/funding/survey_form.html": "not translated yet",
 }
@@ -186,6 +183,8 @@ def _pages(data: dict[str, Any]) -> list[str]:
         f"/indikatorer/profil/{data['unit']}/",
         "/indikatorer/index/?level=region",
         f"/enhet/{data['unit']}/",
+        f"/behov/enhet/{data['unit']}/",
+        "/behov/lan/01/",
     ]
 
 
@@ -300,6 +299,7 @@ def test_every_catalogue_unit_has_an_english_translation() -> None:
 #: Field names that are the same word in Swedish (Django's default label is then right).
 SAME_WORD_FIELDS = {
     "id", "status", "version", "period", "prefix", "organisation", "text", "post", "observation",
+    "definition",
 }  # fmt: skip
 
 
