@@ -306,3 +306,12 @@ def test_bup_page_shows_target_attribution_and_no_ci_reason(loaded: Any, setting
     assert "Dashed line: the 80 % target of the reinforced care guarantee" in html_en
     assert "Target 80 %" in html_en and "No confidence interval can" in html_en
     assert '<p class="note attribution">Source: Kolada</p>' in html_en
+
+
+def test_region_profile_names_the_sources(loaded: Any, settings: Any) -> None:
+    settings.ROOT_URLCONF = mount_indicator_pages()
+    for code in ("bup-started-within-30-days", "suicide-rate-15plus-nasp"):
+        results.compute_indicator(code, by=SYSTEM)
+    html = Client().get("/indikatorer/profil/13/").content.decode()
+    sources = html.split('id="profile-sources">', 1)[1].split("</p>", 1)[0]
+    assert sources.startswith("Källor: ") and "Kolada" in sources and "NASP" in sources

@@ -774,6 +774,11 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
             }
         )
     spine_fig = charts.spine_figure(spine) if spine else None
+    shown = [titles[r["code"]] for r in table if r["code"] in titles]
+    # "Källor: Kolada; NASP/…" under the table: every publisher whose figures are shown
+    sources = sorted(
+        {i.attribution.removeprefix("Källa: ") for i in shown if i.attribution}, key=str.casefold
+    )
     used = {r["colour_key"] for r in table}
     group = next((i for i in profile if i.get("group_code")), None)
     context = {
@@ -795,6 +800,7 @@ def unit_profile(request: HttpRequest, unit_code: str) -> HttpResponse:
         "level_plural": level_plural,
         "group_code": group.get("group_code") if group else "",
         "group_name": group.get("group_name") if group else "",
+        "sources": sources,
     }
     return render(request, "indicators/profile.html", context)
 
