@@ -10,6 +10,15 @@ the CLI):
 
 Reads: :func:`list_indicators`, :func:`get_indicator`, :func:`observations`,
 :func:`list_batches`.
+
+For other domains: this module is the indicator app's front door (the import rule of
+tests/architecture: a domain imports another only through its ``services`` or ``rights``).
+SIP publishes its statistics as indicators and the needs app reads published results, so
+the names they use are re-exported here — the models (:class:`Indicator`,
+:class:`Result`, :class:`ImportBatch`, :class:`ImportKind`, :class:`ObservationStatus`),
+periods (:func:`month_period`, :func:`format_period`), the batch writer
+(:class:`CleanRow`, :func:`write_batch`) and the computation (:func:`compute_indicator`,
+:class:`ComputeReport`, :func:`units_frame`).
 """
 
 from __future__ import annotations
@@ -22,24 +31,39 @@ from datasmart.geo.services import get_unit, parse_level
 from .catalogue import SyncReport, read_catalogue, sync_catalogue
 from .imports import ImportResult, import_observations
 from .loaders import RealLoadReport, load_real_indicators
-from .models import ImportBatch, Indicator, Observation
+from .models import ImportBatch, ImportKind, Indicator, Observation, ObservationStatus, Result
+from .periods import format_period, month_period
 from .population import FillReport, fill_from_population
+from .results import ComputeReport, compute_indicator, units_frame
+from .writes import CleanRow, write_batch
 
 __all__ = [
+    "CleanRow",
+    "ComputeReport",
     "FillReport",
+    "ImportBatch",
+    "ImportKind",
     "ImportResult",
+    "Indicator",
     "IndicatorNotFound",
+    "ObservationStatus",
     "RealLoadReport",
+    "Result",
     "SyncReport",
+    "compute_indicator",
     "fill_from_population",
+    "format_period",
     "get_indicator",
     "import_observations",
     "list_batches",
     "list_indicators",
     "load_real_indicators",
+    "month_period",
     "observations",
     "read_catalogue",
     "sync_catalogue",
+    "units_frame",
+    "write_batch",
 ]
 
 

@@ -197,7 +197,7 @@ def publish_indicators_command(
             bar.update(task, completed=done, total=total, description=label)
 
         report = publish_sip_indicators(now=moment, force=force, progress=progress)
-    from datasmart.indicators.periods import format_period
+    from datasmart.indicators.services import format_period
 
     span = (
         f"{format_period(report.months[0])}–{format_period(report.months[-1])}"

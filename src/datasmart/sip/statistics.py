@@ -67,11 +67,18 @@ from django.utils import timezone
 from datasmart.accounts.audit import SYSTEM, SystemActor
 from datasmart.accounts.permissions import Permission, require_permission
 from datasmart.geo.models import Level, Unit
-from datasmart.indicators.catalogue import sync_catalogue
-from datasmart.indicators.models import ImportKind, Indicator, ObservationStatus
-from datasmart.indicators.periods import month_period
-from datasmart.indicators.results import ComputeReport, compute_indicator, units_frame
-from datasmart.indicators.writes import CleanRow, write_batch
+from datasmart.indicators.services import (
+    CleanRow,
+    ComputeReport,
+    ImportKind,
+    Indicator,
+    ObservationStatus,
+    compute_indicator,
+    month_period,
+    sync_catalogue,
+    units_frame,
+    write_batch,
+)
 
 from .models import (
     CloseReason,
@@ -501,7 +508,7 @@ def _indicators(by: Any) -> dict[str, Indicator]:
 
 
 def _last_sha256() -> str | None:
-    from datasmart.indicators.models import ImportBatch
+    from datasmart.indicators.services import ImportBatch
 
     batch = ImportBatch.objects.filter(dataset=DATASET).order_by("-created_at", "-id").first()
     return batch.sha256 if batch is not None else None

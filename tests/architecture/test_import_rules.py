@@ -1,0 +1,138 @@
+"""The import rules hold for the source tree, and the checker catches each kind of break.
+
+The rules and which imports count (lazy and TYPE_CHECKING ones do) are written in
+:mod:`tests.architecture.import_rules` and docs/architecture.md. No database, no Django:
+the source is read with :mod:`ast`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+from tests.architecture.import_rules import cycle_lines, cycles, import_graph, layer_violations
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def _report(graph: dict) -> str:
+    lines = layer_violations(graph)
+    for group in cycles(graph):
+        lines.append("circle: " + " <-> ".join(group))
+        lines.extend("    " + line for line in cycle_lines(graph, group))
+    return "\n".join(lines)
+
+
+def test_source_tree_follows_the_import_rules() -> None:
+    graph = import_graph(SRC)
+    assert "datasmart.stats" in graph and "datasmart.geo.services" in graph
+    assert _report(graph) == ""
+
+
+def _plant(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def test_checker_fails_on_planted_violations(tmp_path: Path) -> None:
+    """A synthetic tree with one break of every rule: each is reported, the allowed
+    imports are not."""
+    _plant(
+        tmp_path,
+        {
+            "datasmart/__init__.py": "",
+            "datasmart/stats/__init__.py": "from datasmart.stats import core\n",
+            "datasmart/stats/core.py": "import numpy\nfrom django.db import models\n",
+            "datasmart/geo/__init__.py": "",
+            "datasmart/geo/services.py": """
+                def units():
+                    from datasmart.sip.models import Plan  # lazy: still counts
+                    return Plan
+            """,
+            "datasmart/funding/__init__.py": "",
+            "datasmart/funding/models.py": "",
+            "datasmart/funding/services/__init__.py": "from .runs import run\n",
+            "datasmart/funding/services/runs.py": "def run(): ...\n",
+            "datasmart/sip/__init__.py": "",
+            "datasmart/sip/models.py": "",
+            "datasmart/sip/statistics.py": """
+                from datasmart.funding import services
+                from datasmart.funding.services.runs import run
+                from datasmart.funding.models import Agreement
+            """,
+            "datasmart/indicators/__init__.py": "",
+            "datasmart/indicators/engine.py": "from .engine_compare import estimate\n",
+            "datasmart/indicators/engine_compare.py": """
+                from typing import TYPE_CHECKING
+                if TYPE_CHECKING:
+                    from datasmart.indicators.engine import IndicatorSpec
+            """,
+        },
+    )
+    graph = import_graph(tmp_path)
+    problems = layer_violations(graph)
+    assert problems == [
+        "datasmart.geo.services:3 imports datasmart.sip.models: geo imports no domain app",
+        "datasmart.sip.statistics:4 imports datasmart.funding.models: a domain uses another "
+        "only through its services or rights",
+        "datasmart.stats.core:2 imports django.db: stats imports no Django",
+    ]
+    assert cycles(graph) == [["datasmart.indicators.engine", "datasmart.indicators.engine_compare"]]
+    assert cycle_lines(graph, cycles(graph)[0]) == [
+        "datasmart.indicators.engine:1 -> datasmart.indicators.engine_compare",
+        "datasmart.indicators.engine_compare:4 -> datasmart.indicators.engine",
+    ]
+
+
+def test_checker_finds_longer_circles(tmp_path: Path) -> None:
+    """a -> b -> c -> a is one circle of three; d -> a hangs off it and is not in it."""
+    _plant(
+        tmp_path,
+        {
+            "datasmart/__init__.py": "",
+            "datasmart/web/__init__.py": "",
+            "datasmart/web/a.py": "from . import b\n",
+            "datasmart/web/b.py": "from datasmart.web.c import x\n",
+            "datasmart/web/c.py": "def f():\n    import datasmart.web.a\n",
+            "datasmart/web/d.py": "from .a import thing\n",
+        },
+    )
+    assert cycles(import_graph(tmp_path)) == [
+        ["datasmart.web.a", "datasmart.web.b", "datasmart.web.c"]
+    ]
+
+
+def test_planted_violation_in_a_copy_of_the_real_tree_fails(tmp_path: Path) -> None:
+    """The real source with two plants — geo lazily importing a SIP model and the old
+    results -> composite circle put back — is refused."""
+    shutil.copytree(
+        SRC / "datasmart",
+        tmp_path / "datasmart",
+        ignore=shutil.ignore_patterns("__pycache__", "locale", "templates", "static", "*.toml"),
+    )
+    geo = tmp_path / "datasmart/geo/services.py"
+    geo.write_text(
+        geo.read_text(encoding="utf-8")
+        + "\n\ndef _planted():\n    from datasmart.sip.models import Plan\n\n    return Plan\n",
+        encoding="utf-8",
+    )
+    results = tmp_path / "datasmart/indicators/results.py"
+    results.write_text(
+        results.read_text(encoding="utf-8")
+        + "\n\ndef _planted():\n    from .composite import composite_index\n\n"
+        "    return composite_index\n",
+        encoding="utf-8",
+    )
+    graph = import_graph(tmp_path)
+    problems = layer_violations(graph)
+    assert len(problems) == 1
+    assert problems[0].startswith("datasmart.geo.services:")
+    assert problems[0].endswith("imports datasmart.sip.models: geo imports no domain app")
+    circles = cycles(graph)
+    assert any(
+        {"datasmart.indicators.results", "datasmart.indicators.composite"} <= set(group)
+        for group in circles
+    )
