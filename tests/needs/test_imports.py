@@ -176,3 +176,12 @@ def test_cli_import_error_exit_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2 and "okänd enhetskod" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_reimport_replaces_the_figures_shown(tmp_path: Path) -> None:
+    """Imported figures are cached per file: a new file under the same name shows at once."""
+    _import(_write(tmp_path, _grid(["0180"], [2025], value=10.0)))
+    query = {"base_year": 2025, "years": 0, "level": "kommun", "scenario": "test-scb"}
+    assert services.projection_rows(**query)[0]["population"] == 2020  # type: ignore[arg-type]
+    _import(_write(tmp_path, _grid(["0180"], [2025], value=20.0), name="proj2.csv"))
+    assert services.projection_rows(**query)[0]["population"] == 4040  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ import polars as pl
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from datasmart.geo.loaders import bulk_insert
 from datasmart.geo.models import Unit
 from datasmart.geo.validation import DataLoadError, Problem
 from datasmart.needs.models import ImportedProjection, ImportedProjectionCell
@@ -101,20 +102,16 @@ def import_projection(
             },
         )
         record.cells.all().delete()
-        ImportedProjectionCell.objects.bulk_create(
-            (
-                ImportedProjectionCell(
-                    projection=record,
-                    unit_id=units[code],
-                    year=year,
-                    age=age,
-                    sex=sex,
-                    population=population,
-                )
-                for code, age, sex, year, population in frame.select(COLUMNS).iter_rows()
-            ),
-            batch_size=5000,
+        cells = frame.select(
+            pl.lit(record.pk).alias("projection_id"),
+            pl.col("region").replace_strict(units, return_dtype=pl.Int64).alias("unit_id"),
+            "year",
+            "age",
+            "sex",
+            "population",
         )
+        # COPY on PostgreSQL, executemany elsewhere (the geo loader's bulk path)
+        bulk_insert(ImportedProjectionCell._meta.db_table, cells.columns, cells)
     return ImportReport(
         scenario=scenario,
         rows=frame.height,

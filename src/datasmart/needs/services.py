@@ -402,7 +402,16 @@ def projection_cube(
         year_list = [int(y) for y in proj.result.years]
         run_id = proj.run_id
     else:
-        data, labels, groups, year_list = _imported(scenario, lvl, base_year, years)
+        stamp = (
+            ImportedProjection.objects.filter(scenario=scenario)
+            .values_list("sha256", "imported_at")
+            .first()
+        )
+        data, labels, groups, year_list = cached(
+            "needs-imported",
+            (scenario, *(stamp or ()), lvl.value, base_year, years),
+            lambda: _imported(scenario, lvl, base_year, years),
+        )
     member = np.zeros((len(labels), data.shape[1]))
     member[groups, np.arange(data.shape[1])] = 1.0
     summed = np.einsum("gu,yuc->ygc", member, data.reshape(data.shape[0], data.shape[1], -1))
@@ -520,8 +529,13 @@ def _imported(
     leaf_level = level
     if not cells.filter(unit__level=level).exists():
         leaf_level = Level.KOMMUN
-    cells = cells.filter(unit__level=leaf_level)
-    rows = list(cells.values_list("unit__code", "year", "sex", "age", "population").order_by())
+    code_of = dict(Unit.objects.filter(level=leaf_level).values_list("id", "code"))
+    raw = list(
+        cells.filter(unit_id__in=code_of)
+        .values_list("unit_id", "year", "sex", "age", "population")
+        .order_by()
+    )
+    rows = [(code_of[u], y, s, a, p) for u, y, s, a, p in raw]
     if not rows:
         raise NeedsError(
             "scenario",
