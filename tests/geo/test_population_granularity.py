@@ -349,3 +349,9 @@ def test_denominator_later_year_only_when_no_earlier_one() -> None:
     found = PopulationLookup().denominator(kommun.pk, 2017, PopulationSpec(0, 17), sex="T")
     assert found is not None and found.year == 2019 and "2019" in found.note
     assert PopulationLookup().denominator(kommun.pk, 2005, PopulationSpec(), sex="T") is None
+
+
+def test_unit_page_names_granularity_and_source(client: Client) -> None:
+    html = client.get("/enhet/01/").content.decode()
+    assert "Källa: SCB; Källa: Eurostat demo_r_pjangrp3 (SCB)" in html
+    assert "<td>åldersgrupper</td>" in html and "<td>endast total</td>" in html

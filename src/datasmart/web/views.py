@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from datasmart.geo import services
-from datasmart.geo.models import LEVEL_ORDER, NATION_CODE, Level, Unit
+from datasmart.geo import kommungrupper, services
+from datasmart.geo.models import LEVEL_ORDER, NATION_CODE, Granularity, Level, Unit
 from datasmart.web import assets, charts
 
 MAP_LEVELS = ("kommun", "region")
@@ -217,7 +217,9 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "404.html", {"message": str(exc)}, status=404)
 
     level = Level(obj.level)
-    series = services.population_series(obj)
+    series_detail = services.population_series_detail(obj)
+    series = [(y, n) for y, n, _g in series_detail]
+    series_granularity = {y: g for y, _n, g in series_detail}
     years = services.population_years(obj)
     detailed = [y for y, has_breakdown in years.items() if has_breakdown]
 
@@ -263,7 +265,14 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     series_rows = []
     for i, (y, n) in enumerate(series):
         prev = series[i - 1][1] if i else None
-        series_rows.append({"year": y, "population": n, "diff": n - prev if prev else None})
+        series_rows.append(
+            {
+                "year": y,
+                "population": n,
+                "diff": n - prev if prev else None,
+                "granularity": Granularity(series_granularity[y]).label,
+            }
+        )
 
     kids = services.children(obj)
     if level == Level.NATION:
@@ -289,6 +298,7 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
         else []
     )
     group = services.kommungrupp_of(obj) if level == Level.KOMMUN else None
+    editions = kommungrupper.unit_groups(obj) if level == Level.KOMMUN else []
 
     context = {
         "unit": obj,
@@ -299,6 +309,8 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
         "children_groups": children_groups,
         "split_between": split_between,
         "kommungrupp": group,
+        "kommungrupp_editions": editions,
+        "kommungrupp_changed": len({g.code for g in editions}) > 1,
         "kommun_count": _kommun_count(obj),
         "region_count": (
             services.list_units(level=Level.REGION).count() if level == Level.NATION else None
@@ -310,6 +322,7 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
         "share_elderly": shares.get("65+"),
         "series": series,
         "series_rows": series_rows,
+        "population_granularities": sorted(set(series_granularity.values())),
         "series_fig": charts.series_figure(series, name=obj.name) if series else None,
         "series_has_gaps": any(b[0] - a[0] > 1 for a, b in itertools.pairwise(series)),
         "detailed_years": detailed,
@@ -321,6 +334,45 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
         "totals_only_years": [y for y, has_breakdown in years.items() if not has_breakdown],
     }
     return render(request, "web/unit.html", context)
+
+
+# --- kommungrupper --------------------------------------------------------------------
+
+
+@require_GET
+def kommungrupper_page(request: HttpRequest) -> HttpResponse:
+    """SKR's kommungrupper per edition (names, sizes, members linked to their unit
+    pages), an edition switch (``?utgava=2017|2023``, default the edition in force
+    today) and the kommuner that changed group between the editions."""
+    editions = list(kommungrupper.EDITIONS)
+    edition = request.GET.get("utgava", "")
+    if edition not in editions:
+        edition = kommungrupper.edition_for_period(None)
+    overview = kommungrupper.overview(edition)
+    changes = kommungrupper.changes(editions[0], editions[-1])
+    context = {
+        "editions": editions,
+        "edition": edition,
+        "old_edition": editions[0],
+        "new_edition": editions[-1],
+        "valid_from": kommungrupper.EDITION_VALID_FROM[edition],
+        "groups": [
+            {
+                "group": g.group,
+                "size": g.size,
+                "members": [{"code": c, "name": n, "url": _unit_url(c)} for c, n in g.members],
+            }
+            for g in overview
+        ],
+        "n_kommuner": sum(g.size for g in overview),
+        "changes": [
+            {"change": c, "url": _unit_url(c.code)}
+            for c in sorted(changes, key=lambda c: name_key(c.name))
+        ],
+        "n_changes": len(changes),
+        "skr_changes": kommungrupper.SKR_STATED_CHANGES,
+    }
+    return render(request, "web/kommungrupper.html", context)
 
 
 # --- search ----------------------------------------------------------------------------
