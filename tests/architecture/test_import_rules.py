@@ -11,13 +11,19 @@ import shutil
 import textwrap
 from pathlib import Path
 
-from tests.architecture.import_rules import cycle_lines, cycles, import_graph, layer_violations
+from tests.architecture.import_rules import (
+    cycle_lines,
+    cycles,
+    import_graph,
+    layer_violations,
+    unresolved,
+)
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _report(graph: dict) -> str:
-    lines = layer_violations(graph)
+    lines = layer_violations(graph) + unresolved(graph)
     for group in cycles(graph):
         lines.append("circle: " + " <-> ".join(group))
         lines.extend("    " + line for line in cycle_lines(graph, group))
@@ -80,6 +86,7 @@ def test_checker_fails_on_planted_violations(tmp_path: Path) -> None:
         "only through its services or rights",
         "datasmart.stats.core:2 imports django.db: stats imports no Django",
     ]
+    assert unresolved(graph) == []
     assert cycles(graph) == [["datasmart.indicators.engine", "datasmart.indicators.engine_compare"]]
     assert cycle_lines(graph, cycles(graph)[0]) == [
         "datasmart.indicators.engine:1 -> datasmart.indicators.engine_compare",
@@ -136,3 +143,27 @@ def test_planted_violation_in_a_copy_of_the_real_tree_fails(tmp_path: Path) -> N
         {"datasmart.indicators.results", "datasmart.indicators.composite"} <= set(group)
         for group in circles
     )
+
+
+def test_checker_finds_imports_of_modules_that_do_not_exist(tmp_path: Path) -> None:
+    """A lazy relative import left behind by a move (``from .loaders`` inside a new
+    subpackage) is reported, though it would only fail when the function runs."""
+    _plant(
+        tmp_path,
+        {
+            "datasmart/__init__.py": "",
+            "datasmart/funding/__init__.py": "",
+            "datasmart/funding/loaders.py": "FIELDS = ()\n",
+            "datasmart/funding/services/__init__.py": "",
+            "datasmart/funding/services/agreements.py": """
+                def fields():
+                    from .loaders import FIELDS
+                    from ..loaders import FIELDS as ok
+                    return FIELDS, ok
+            """,
+        },
+    )
+    assert unresolved(import_graph(tmp_path)) == [
+        "datasmart.funding.services.agreements:3 imports datasmart.funding.services.loaders, "
+        "which does not exist"
+    ]

@@ -365,7 +365,7 @@ def test_audit_failure_rolls_back_the_import(monkeypatch: pytest.MonkeyPatch):
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(services, "record_event", boom)
+    monkeypatch.setattr(services.agreements, "record_event", boom)
     with pytest.raises(RuntimeError):
         services.import_agreement(FILE_2020, by=SYSTEM)
     assert Agreement.objects.count() == 0 and Post.objects.count() == 0

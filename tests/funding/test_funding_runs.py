@@ -176,7 +176,7 @@ def test_run_rolls_back_when_audit_fails(a2020: Agreement, monkeypatch: pytest.M
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit store unavailable")
 
-    monkeypatch.setattr(services, "record_event", boom)
+    monkeypatch.setattr(services.runs, "record_event", boom)
     with pytest.raises(RuntimeError):
         services.run_allocation(a2020, by=SYSTEM)
     assert AllocationRun.objects.count() == 0 and AllocationLine.objects.count() == 0
