@@ -14,7 +14,7 @@ from datasmart.api.responses import (
     csv_response,
     page_envelope,
 )
-from datasmart.geo import services
+from datasmart.geo import kommungrupper, services
 from datasmart.geo.cache import cached
 from datasmart.geo.models import ComparatorMembership, Granularity, Level, Unit
 
@@ -33,7 +33,12 @@ class UnitOut(Schema):
     sjukvardsregion_code: str | None = Field(
         None, description="Kommunens eller länets sjukvårdsregion"
     )
-    kommungrupp: str | None = Field(None, description="SKR:s kommungrupp (2017 års indelning)")
+    kommungrupp: str | None = Field(
+        None, description="SKR:s kommungrupp i indelningen kommungrupp_edition"
+    )
+    kommungrupp_edition: str = Field(
+        description="Kommungruppsindelningen (SKR 2017 eller 2023) som kolumnen kommungrupp följer"
+    )
 
 
 class UnitPage(Schema):
@@ -78,7 +83,19 @@ class PopulationRowOut(Schema):
     attribution: str = Field(description="Källhänvisning att visa med siffran, t.ex. 'Källa: SCB'")
 
 
-class UnitFilters(Schema):
+class EditionFilters(Schema):
+    kommungrupp_edition: str | None = Field(
+        None,
+        pattern=r"^(2017|2023)$",
+        description="SKR:s kommungruppsindelning, 2017 eller 2023; utelämnad = den som gäller "
+        "för year, utan year den som gäller i dag (2023)",
+    )
+    year: int | None = Field(
+        None, ge=1900, le=2100, description="År vars kommungruppsindelning visas"
+    )
+
+
+class UnitFilters(EditionFilters):
     level: Level | None = Field(None, description="nation, sjukvardsregion, region eller kommun")
     parent: str | None = Field(None, description="Kod för överordnad enhet")
     limit: int = Field(100, ge=1, le=1000)
@@ -128,35 +145,49 @@ UNIT_COLUMNS = [
     "region_code",
     "sjukvardsregion_code",
     "kommungrupp",
+    "kommungrupp_edition",
 ]
 
 
-def _kommungrupper() -> dict[int, str]:
+def _edition(edition: str | None, year: int | None) -> str:
+    """The asked kommungrupp edition, else the one in force for ``year`` (no year: the
+    latest edition, in force today) — :func:`kommungrupper.edition_for_period`."""
+    return kommungrupper.check_edition(edition) or kommungrupper.edition_for_period(year)
+
+
+def _kommungrupper(edition: str) -> dict[int, str]:
     return dict(
         ComparatorMembership.objects.filter(
-            group__kind="kommungrupp", group__edition="2017"
+            group__kind="kommungrupp", group__edition=edition
         ).values_list("unit_id", "group__code")
     )
 
 
 def unit_rows(
-    *, level: Level | str | None = None, parent_code: str | None = None
+    *,
+    level: Level | str | None = None,
+    parent_code: str | None = None,
+    kommungrupp_edition: str | None = None,
+    year: int | None = None,
 ) -> list[dict[str, Any]]:
-    """All units matching the filters as API rows; cached per data version."""
+    """All units matching the filters as API rows; cached per data version. The
+    ``kommungrupp`` column follows ``kommungrupp_edition``, by default the edition in
+    force for ``year`` (no year: today's)."""
     if parent_code:
         services.get_unit(parent_code)  # 404 for an unknown parent, even when cached
+    edition = _edition(kommungrupp_edition, year)
 
     def compute() -> list[dict[str, Any]]:
-        groups = _kommungrupper()
+        groups = _kommungrupper(edition)
         qs = services.list_units(level=level, parent_code=parent_code).select_related(
             "parent", "region", "sjukvardsregion"
         )
-        return [unit_dict(u, groups) for u in qs]
+        return [unit_dict(u, groups, edition) for u in qs]
 
-    return cached("unit_rows", (level or "", parent_code or ""), compute)
+    return cached("unit_rows", (level or "", parent_code or "", edition), compute)
 
 
-def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
+def unit_dict(unit: Unit, groups: dict[int, str], edition: str) -> dict[str, Any]:
     return {
         "code": unit.code,
         "name": unit.name,
@@ -168,6 +199,7 @@ def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
             unit.sjukvardsregion.code if unit.sjukvardsregion_id and unit.sjukvardsregion else None
         ),
         "kommungrupp": groups.get(unit.id),
+        "kommungrupp_edition": edition,
     }
 
 
@@ -183,11 +215,21 @@ def unit_dict(unit: Unit, groups: dict[int, str]) -> dict[str, Any]:
 )
 def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
     if filters.format == OutputFormat.csv:
-        rows = unit_rows(level=filters.level, parent_code=filters.parent)
+        rows = unit_rows(
+            level=filters.level,
+            parent_code=filters.parent,
+            kommungrupp_edition=filters.kommungrupp_edition,
+            year=filters.year,
+        )
         return csv_response(rows, UNIT_COLUMNS, "enheter.csv")
 
     def page() -> dict[str, Any]:
-        rows = unit_rows(level=filters.level, parent_code=filters.parent)
+        rows = unit_rows(
+            level=filters.level,
+            parent_code=filters.parent,
+            kommungrupp_edition=filters.kommungrupp_edition,
+            year=filters.year,
+        )
         items = rows[filters.offset : filters.offset + filters.limit]
         return page_envelope(
             request, items, count=len(rows), limit=filters.limit, offset=filters.offset
@@ -200,18 +242,19 @@ def units(request: HttpRequest, filters: Query[UnitFilters]) -> Any:
 
 @router.get(
     "/units/{code}",
-    response={200: UnitDetailOut, 404: ErrorOut},
+    response={200: UnitDetailOut, 404: ErrorOut, 422: ErrorOut},
     summary="En enhet",
 )
-def unit_detail(request: HttpRequest, code: str) -> Any:
-    return cached_json(request, "unit", lambda: _unit_detail(code))
+def unit_detail(request: HttpRequest, code: str, filters: Query[EditionFilters]) -> Any:
+    edition = _edition(filters.kommungrupp_edition, filters.year)
+    return cached_json(request, "unit", lambda: _unit_detail(code, edition))
 
 
-def _unit_detail(code: str) -> dict[str, Any]:
+def _unit_detail(code: str, edition: str) -> dict[str, Any]:
     unit = services.get_unit(code)
     years = services.population_years(unit)
     return {
-        **unit_dict(unit, _kommungrupper()),
+        **unit_dict(unit, _kommungrupper(edition), edition),
         "ancestors": [
             {"code": u.code, "name": u.name, "level": u.level} for u in services.ancestors(unit)
         ],

@@ -321,3 +321,44 @@ def changes(old: str = "2017", new: str = "2023") -> list[Change]:
         if old in e and new in e and e[old][0] != e[new][0]:
             out.append(Change(code, names[code], *e[old], *e[new]))
     return out
+
+
+SKR_STATED_CHANGES = 33
+"""SKR's own count of kommuner that changed group from the 2017 to the 2023 edition
+(*Kommungruppsindelning 2023*, 29 November 2022): the kommungrupp page compares the stored
+data's count (:func:`changes`) with it."""
+
+
+@dataclass(frozen=True)
+class GroupMembers:
+    """One group of an edition with its member kommuner (code, name), by name."""
+
+    group: ComparatorGroup
+    members: list[tuple[str, str]]
+
+    @property
+    def size(self) -> int:
+        """Counted members; the loader refuses a file whose count differs from the size
+        SKR publishes for the group (:func:`_check_sizes`), so this is also SKR's size."""
+        return len(self.members)
+
+
+def overview(edition: str) -> list[GroupMembers]:
+    """Every group of ``edition`` with its members (the kommungrupp page; one query for
+    the memberships). ValueError for an edition that is not stored."""
+    check_edition(edition)
+    by_group: dict[int, list[tuple[str, str]]] = {}
+    for group_id, code, name in ComparatorMembership.objects.filter(
+        group__kind=KIND, group__edition=edition
+    ).values_list("group_id", "unit__code", "unit__name"):
+        by_group.setdefault(group_id, []).append((code, name))
+    return [
+        GroupMembers(g, sorted(by_group.get(g.id, []), key=lambda cn: cn[1].casefold()))
+        for g in groups(edition)
+    ]
+
+
+def unit_groups(unit: Unit) -> list[ComparatorGroup]:
+    """The kommun's group in every stored edition, oldest edition first (the unit page)."""
+    found = {g.edition: g for g in unit.groups.filter(kind=KIND)}
+    return [found[e] for e in EDITIONS if e in found]

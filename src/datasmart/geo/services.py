@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from datasmart.geo import kommungrupper
 from datasmart.geo.cache import cached
 from datasmart.geo.datasets import POPULATION_DATASETS, dataset_info
 from datasmart.geo.models import (
@@ -214,8 +215,14 @@ def units_within(unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(pk=unit.pk)
 
 
-def kommungrupp_of(unit: Unit, edition: str = "2017") -> ComparatorGroup | None:
-    return unit.groups.filter(kind="kommungrupp", edition=edition).first()
+def kommungrupp_of(
+    unit: Unit, edition: str | None = None, *, year: int | None = None
+) -> ComparatorGroup | None:
+    """The kommun's SKR kommungrupp in ``edition``; without one, in the edition in force
+    for ``year`` (:func:`datasmart.geo.kommungrupper.edition_for_period`; no year = the
+    latest edition, the one in force today)."""
+    chosen = kommungrupper.check_edition(edition) or kommungrupper.edition_for_period(year)
+    return unit.groups.filter(kind="kommungrupp", edition=chosen).first()
 
 
 def search_units(query: str, *, limit: int = 20) -> list[Unit]:

@@ -240,15 +240,18 @@ def indicator_map_figure(
     value_unit: str = "",
     sep: str | None = None,
     height: int = 640,
+    extra_lines: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A categorical choropleth: one trace per colour class (so the legend names the
     classes). Rows are result dicts (``unit_code``, ``unit_name``, ``status``, ``value``,
     ``lower``, ``upper``, ``vs_nation``, ``quintile``). ``customdata[1]`` is the unit's
     page URL (click). The tooltip shows the value with ``value_unit`` and, where the
     row has one, its 95 % interval, as the table does; the category is named in it too,
-    so the map does not rely on colour alone."""
+    so the map does not rely on colour alone. ``extra_lines`` adds a line per unit code
+    (the kommungrupp comparison in the chosen edition)."""
     sep = sep or separators()
     urls = unit_urls or {}
+    extra = extra_lines or {}
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(category(r, mode), []).append(r)
@@ -259,7 +262,11 @@ def indicator_map_figure(
             continue
         colour = category_colour(key)
         label = category_label(key, judged)
-        shown = [_map_value_text(r, decimals, value_unit) for r in members]
+        shown = [
+            _map_value_text(r, decimals, value_unit)
+            + (f"<br>{escape(extra[r['unit_code']])}" if r["unit_code"] in extra else "")
+            for r in members
+        ]
         traces.append(
             {
                 "type": "choropleth",

@@ -19,12 +19,14 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from datasmart.geo import kommungrupper
 from datasmart.geo import services as geo
 from datasmart.geo.models import ComparatorGroup
 from datasmart.indicators import charts, results, rounding, services
 from datasmart.indicators.composite import composite_index
 from datasmart.indicators.engine_compare import funnel_applies
 from datasmart.indicators.models import Indicator, Result
+from datasmart.indicators.templatetags.indicator_periods import period_label
 
 MAP_LEVELS = ("kommun", "region")
 LEVEL_LABELS = {
@@ -185,8 +187,51 @@ def _value_label(ind: Indicator) -> str:
     return f"{_('Värde')} ({unit})" if unit else _("Värde")
 
 
-def _kommungrupper() -> list[ComparatorGroup]:
-    return list(ComparatorGroup.objects.filter(kind="kommungrupp", edition="2017").order_by("code"))
+def _kommungrupper(edition: str) -> list[ComparatorGroup]:
+    """The kommungrupper of SKR's ``edition`` (the filter lists the chosen edition's)."""
+    return kommungrupper.groups(edition)
+
+
+GROUP_COMPARISON_LABELS = {
+    "better": gettext_lazy("Bättre än kommungruppen"),
+    "worse": gettext_lazy("Sämre än kommungruppen"),
+    "similar": gettext_lazy("Ingen skillnad mot kommungruppen"),
+    "higher": gettext_lazy("Högre än kommungruppen"),
+    "lower": gettext_lazy("Lägre än kommungruppen"),
+}
+
+
+def group_comparison(row: dict[str, Any], decimals: int) -> dict[str, str]:
+    """The table's and tooltip's kommungrupp cell: group code, the group's value (in the
+    edition the row's ``group_edition`` names) and the interval test's outcome
+    (``vs_group``); empty for a row without a group or without a value (such a row shows
+    only its marker, as in every other cell)."""
+    code = row.get("group_code") or ""
+    if not code or row.get("status") != "ok":
+        return {"code": "", "value_text": "", "label": "", "key": ""}
+    value = row.get("group_value")
+    key = row.get("vs_group") or "not_compared"
+    label = GROUP_COMPARISON_LABELS.get(key)
+    return {
+        "code": code,
+        "value_text": fmt(value, decimals) if value is not None else "-",
+        "label": str(label) if label else charts.comparison_label("not_compared"),
+        "key": key if key in GROUP_COMPARISON_LABELS else "not_compared",
+    }
+
+
+def edition_sentence(edition: str, default: str, period_text: str) -> str:
+    """Which kommungrupp edition the page compares with, and whether it is the one in
+    force for the shown period (:func:`datasmart.geo.kommungrupper.edition_for_period`)."""
+    if edition == default:
+        return _(
+            "Kommunerna jämförs med sina kommungrupper enligt SKR:s indelning %(edition)s, "
+            "som gäller för %(period)s."
+        ) % {"edition": edition, "period": period_text}
+    return _(
+        "Kommunerna jämförs med sina kommungrupper enligt SKR:s indelning %(edition)s; "
+        "för %(period)s gäller indelningen %(default)s."
+    ) % {"edition": edition, "period": period_text, "default": default}
 
 
 def _choice(value: str | None, allowed: list[Any], default: Any) -> Any:
@@ -266,7 +311,26 @@ def table_row(row: dict[str, Any], *, mode: str, judged: bool, decimals: int) ->
         "n_ranked": row.get("n_ranked"),
         "quintile": row.get("quintile") if ok else None,
         "profile_url": reverse("indicators:profile", args=[row["unit_code"]]),
+        "group": group_comparison(row, decimals),
     }
+
+
+def _group_tooltips(rows: list[dict[str, Any]], edition: str) -> dict[str, str]:
+    """Per kommun, the map tooltip's kommungrupp line ("Kommungrupp B3 (SKR 2023): 12,3 –
+    Ingen skillnad mot kommungruppen"), so the map says what the table says."""
+    out = {}
+    for r in rows:
+        g = r["group"]
+        if not g["code"] or not edition:
+            continue
+        line = _("Kommungrupp %(code)s (SKR %(edition)s)") % {
+            "code": g["code"],
+            "edition": edition,
+        }
+        if g["value_text"]:
+            line += f": {g['value_text']} – {g['label']}"
+        out[r["code"]] = line
+    return out
 
 
 def _sort_rows(rows: list[dict[str, Any]], sort: str, desc: bool) -> list[dict[str, Any]]:
@@ -393,6 +457,7 @@ def _median_reference(
     sex: str,
     age_group: str,
     kommungrupp: str,
+    kommungrupp_edition: str | None = None,
     decimals: int,
 ) -> dict[str, Any] | None:
     """What a unit is compared with when the nation has no value (Kolada's kommun KPIs
@@ -408,7 +473,13 @@ def _median_reference(
     if not spread["n"]:
         return None
     plural = str(LEVEL_LABELS.get(level, level)).lower()
-    group = results.distribution(ind, **cell, kommungrupp=kommungrupp) if kommungrupp else None
+    group = (
+        results.distribution(
+            ind, **cell, kommungrupp=kommungrupp, kommungrupp_edition=kommungrupp_edition
+        )
+        if kommungrupp
+        else None
+    )
     return {
         "q1": spread["q1"],
         "q3": spread["q3"],
@@ -442,7 +513,13 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     period = _period(request, periods)
     sex = _choice(request.GET.get("sex"), sexes, sexes[0])
     age_group = _choice(request.GET.get("age_group"), age_groups, age_groups[0])
-    groups = _kommungrupper() if level == "kommun" else []
+    # the kommungrupp edition: the one in force for the period unless the reader chose one
+    default_edition = kommungrupper.edition_for_period(period)
+    chosen_edition = _choice(
+        request.GET.get("kommungrupp_edition"), list(kommungrupper.EDITIONS), ""
+    )
+    edition = (chosen_edition or default_edition) if level == "kommun" else ""
+    groups = _kommungrupper(edition) if level == "kommun" else []
     group_codes = [g.code for g in groups]
     kommungrupp = _choice(request.GET.get("kommungrupp"), group_codes, "")
     sort = _choice(request.GET.get("sort"), list(SORTS), "rank" if level else "name")
@@ -461,6 +538,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
                 sex=sex,
                 age_group=age_group,
                 kommungrupp=kommungrupp or None,
+                kommungrupp_edition=edition or None,
             )
         national_rows = results.query_results(
             ind, level="nation", period=period, sex=sex, age_group=age_group
@@ -475,7 +553,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     rows = [table_row(r, mode=mode, judged=judged, decimals=decimals) for r in raw]
     reference = _median_reference(
         ind, nation, level=level, period=period, sex=sex, age_group=age_group,
-        kommungrupp=kommungrupp, decimals=decimals,
+        kommungrupp=kommungrupp, kommungrupp_edition=edition or None, decimals=decimals,
     )  # fmt: skip
     if reference:
         for r in rows:
@@ -499,6 +577,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             unit_urls=unit_urls,
             decimals=decimals,
             value_unit=value_unit(ind),
+            extra_lines=_group_tooltips(rows, edition),
         )
     legend: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
@@ -582,6 +661,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "sex": sex,
         "age_group": age_group,
         "kommungrupp": kommungrupp,
+        "kommungrupp_edition": chosen_edition if level == "kommun" else "",
         "enhet": unit_code,
         "colour": mode if mode != auto_mode else "",
     }
@@ -611,6 +691,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "sex": sex,
         "age_group": age_group,
         "kommungrupp": kommungrupp,
+        "kommungrupp_edition": edition,
     }
     api_query = {k: v for k, v in api_filters.items() if v not in ("", None)}
     downloads = {
@@ -641,6 +722,15 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "kommungrupper": groups,
         "kommungrupp": kommungrupp,
         "kommungrupp_name": group_name,
+        "editions": list(kommungrupper.EDITIONS),
+        "kommungrupp_edition": edition,
+        "default_edition": default_edition,
+        "edition_sentence": (
+            edition_sentence(edition, default_edition, period_label(period))
+            if edition and period is not None
+            else ""
+        ),
+        "has_group": any(r["group"]["code"] for r in rows),
         "mode": mode,
         "colour_options": (
             [("comparison", _("Jämförelse med riket")), ("quintile", _("Kvintiler"))]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("enhet/<str:code>/", views.unit, name="unit"),
     path("sok/", views.search, name="search"),
+    path("kommungrupper/", views.kommungrupper_page, name="kommungrupper"),
     path("geo/kommuner.geojson", views.geojson, {"level": "kommun"}, name="geojson_kommuner"),
     path("geo/regioner.geojson", views.geojson, {"level": "region"}, name="geojson_regioner"),
     path("geo/topojson/", views.topojson, name="topojson_base"),
