@@ -332,6 +332,11 @@ def _setup_platform() -> None:
 
     load_real(quiet=True)
     load_agreements()
+    from datasmart.needs.loading import load_needs_data
+
+    needs = load_needs_data()
+    if needs.changed:
+        console.print("Behovsanalys: " + " ".join(needs.lines()), highlight=False)
     try:
         from datasmart.accounts.services import bootstrap_admin
     except ImportError:  # accounts not ready in this build

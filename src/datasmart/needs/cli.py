@@ -116,3 +116,19 @@ def import_projection(
         f"Scenario {report.scenario}: {report.rows} rader, {report.regions} enheter, "
         f"{report.first_year}–{report.last_year} (sha256 {report.sha256[:12]})."
     )
+
+
+@needs_app.command("load")
+@user_errors
+def load(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Mapp med referensdata (standard: DATASMART_DATA_DIR)")
+    ] = None,
+) -> None:
+    """Läs in prevalenstabellerna och de publicerade framskrivningarna (allt eller inget,
+    oförändrade filer skrivs inte om). Samma inläsning som `datasmart setup` gör."""
+    from datasmart.needs.loading import load_needs_data
+
+    report = load_needs_data(data_dir)
+    for line in report.lines():
+        console.print(line, highlight=False)

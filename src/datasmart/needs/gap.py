@@ -2,13 +2,14 @@
 delivered to (about) the same group. Indicative only — the definitions never match
 exactly, and they are shown side by side.
 
-For a pair (condition *c*, indicator *i*) and unit *u* in the base year::
+For a pair (condition *c*, indicator *i*) and unit *u* in the year compared (below)::
 
     expected  E  = Σ_e p_e · N_e(u)  over the basis figures of c, ages limited to the
                    indicator's ages                            (see :mod:`.expected`)
     delivered D  = the indicator's count of persons: its numerator, or for a rate
                    published without counts Σ_g rate_g / multiplier · P(u, g) over its
-                   age groups g (population of the base year)
+                   age groups g (population of the year compared: the cube year
+                   nearest before the indicator's period, base, +5 or +10)
     coverage     = D / E_central   (with D / E_high … D / E_low as its range)
     gap per 10 000 inhabitants = (E − D) / P_total(u) · 10 000
 
@@ -92,15 +93,32 @@ def _age_groups_population(cube_data: np.ndarray, age_group: str) -> float:
     return float(cube_data[:, start : end + 1].sum())
 
 
+def population_year_index(years: list[int], period: int | None) -> int:
+    """Index of the cube year to compare with an indicator period: the latest cube year
+    not after the period's year (a month ``YYYYMM`` counts as its year), else the first.
+
+    Why: a 2024 rate multiplied by the 2019 population, or 2024 care against 2019
+    expected cases, compares two different years; the cube holds base, +5 and +10."""
+    if period is None:
+        return 0
+    year = period // 100 if period > 9999 else period
+    best = 0
+    for i, y in enumerate(years):
+        if y <= year:
+            best = i
+    return best
+
+
 def _delivered(
-    pair: GapPair, unit_code: str, pop: np.ndarray
-) -> tuple[float | None, int | None, str]:
+    pair: GapPair, unit_code: str, cube_data: np.ndarray, years: list[int]
+) -> tuple[float | None, int | None, str, int]:
+    """(persons who received the care, period, indicator title, cube year index)."""
     from datasmart.indicators.models import Indicator, Result
 
     try:
         ind = Indicator.objects.get(code=pair.indicator)
     except Indicator.DoesNotExist:
-        return None, None, ""
+        return None, None, "", 0
     results = Result.objects.filter(indicator=ind, unit__code=unit_code, status="ok")
     if pair.mode == "rate_by_age":
         rows = list(
@@ -113,8 +131,10 @@ def _delivered(
                 .values("period", "age_group", "value", "sex")
             )
         if not rows:
-            return None, None, ind.title_sv
+            return None, None, ind.title_sv, 0
         period = max(r["period"] for r in rows)
+        yi = population_year_index(years, period)
+        pop = cube_data[yi, 0]
         total = 0.0
         for r in rows:
             if r["period"] != period or r["value"] is None:
@@ -128,35 +148,40 @@ def _delivered(
                 )
             else:
                 total += r["value"] / ind.multiplier * _age_groups_population(pop, r["age_group"])
-        return total, period, ind.title_sv
+        return total, period, ind.title_sv, yi
     cell = results.filter(sex="T", age_group="")
     latest = cell.order_by("-period").first()
     if latest is None or latest.numerator is None:
-        return None, None, ind.title_sv
+        return None, None, ind.title_sv, 0
+    yi = population_year_index(years, latest.period)
     if pair.mode == "numerator_12_months":
         periods = sorted({p for p in cell.values_list("period", flat=True)}, reverse=True)[:12]
         total = sum(r.numerator or 0.0 for r in cell.filter(period__in=periods))
-        return float(total), latest.period, ind.title_sv
-    return float(latest.numerator), latest.period, ind.title_sv
+        return float(total), latest.period, ind.title_sv, yi
+    return float(latest.numerator), latest.period, ind.title_sv, yi
 
 
 def gap_rows(level: str, unit: str) -> list[dict[str, Any]]:
     """One row per pair that applies to ``level``: expected (low/central/high), delivered,
     coverage and gap per 10 000 inhabitants, with both definitions. Missing delivered
-    figures give a row with ``delivered = None`` (shown as 'saknas'), never zero."""
+    figures give a row with ``delivered = None`` (shown as 'saknas'), never zero.
+
+    Expected cases, the population behind a published rate and the inhabitants of the
+    gap are all taken in the same year (``year``: the cube year nearest before the
+    indicator's period, see :func:`population_year_index`)."""
     cube = population_cube(level, unit)
-    pop = cube.data[0, 0]  # base year, [sex, age]
-    total = float(pop.sum())
     rows = []
     for pair in GAP_PAIRS:
         if level not in pair.levels:
             continue
+        delivered, period, title, yi = _delivered(pair, unit, cube.data, cube.years)
+        pop = cube.data[yi, 0]  # the year compared, [sex, age]
+        total = float(pop.sum())
         b = basis(pair.condition)
         limit = np.zeros_like(b.mask)
         limit[:, :, pair.age_from : pair.age_to + 1] = 1.0
         n = np.einsum("sa,esa->e", pop, b.mask * limit)
         expected = (n[:, None] * b.shares).sum(axis=0) if len(b.estimates) else np.zeros(3)
-        delivered, period, title = _delivered(pair, unit, pop)
         row: dict[str, Any] = {
             "condition": pair.condition,
             "condition_label": conditions.label(pair.condition),
@@ -164,6 +189,8 @@ def gap_rows(level: str, unit: str) -> list[dict[str, Any]]:
             "indicator_title": title,
             "period": period,
             "base_year": cube.base_year,
+            "year": cube.years[yi],
+            "projected_year": yi > 0 and cube.projected,
             "ages": f"{pair.age_from}–{pair.age_to if pair.age_to < MAX_AGE else ''}",
             "expected_low": float(expected[0]),
             "expected_central": float(expected[1]),

@@ -441,6 +441,8 @@ def load_prevalence(paths: Iterable[Path] | None = None, *, by: Any = SYSTEM) ->
         stale = [e for k, e in existing.items() if k not in wanted]
         report.removed = len(stale)
         PrevalenceEstimate.objects.filter(pk__in=[e.pk for e in stale]).delete()
+        if not (report.created or report.changed or report.removed):
+            return report  # idempotent: nothing changed, nothing to audit
         record_event(
             "needs.prevalence_loaded",
             actor=by,

@@ -47,6 +47,8 @@ class ProjectionFileError(PrevalenceFileError):
 class ProjectionLoadReport:
     rows: dict[str, int] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
+    #: False when the stored points already equal the files (nothing written, no event)
+    changed: bool = True
 
 
 def _parse(text: str, *, file: str, dataset: str, with_age: bool) -> list[dict[str, Any]]:
@@ -157,6 +159,21 @@ def load_projections(data_dir: Path | None = None, *, by: Any = SYSTEM) -> Proje
                 file=FILES["halland_riket_agegroups"][0],
                 field="population",
             )
+    wanted = {
+        (d, r["region_code"], r["region_name"], r["year"], r["age_group"], r["series"],
+         r["population"])
+        for d, rows in parsed.items()
+        for r in rows
+    }  # fmt: skip
+    stored = set(
+        PublishedProjectionPoint.objects.filter(dataset__in=list(FILES)).values_list(
+            "dataset", "region_code", "region_name", "year", "age_group", "series", "population"
+        )
+    )
+    if stored == wanted:  # idempotent: a second set-up writes nothing
+        report.changed = False
+        report.rows = {d: len(rows) for d, rows in parsed.items()}
+        return report
     with transaction.atomic():
         PublishedProjectionPoint.objects.filter(dataset__in=list(FILES)).delete()
         for dataset, rows in parsed.items():
