@@ -113,3 +113,17 @@ def test_parameters_refuse_later_data_and_bad_values() -> None:
     with pytest.raises(ValueError):
         ProjectionParameters(2019, top_age=95)  # bands end with 90+
     assert ProjectionParameters(2019).periods == ((2014, 2019),)
+
+
+def test_a_unit_without_women_takes_its_regions_child_woman_ratio() -> None:
+    """A zero denominator must not turn into a ratio of 1 (as many children as women)."""
+    base = _pop(12, n=2)
+    base[1, 1, 15:50] = 0.0  # no women 15-49 in the second unit
+    ccr = np.ones((1, 2, N_AGES))
+    result = project(
+        base, np.array([0, 0]), ccr, ProjectionParameters(2019, horizon=5, control="none")
+    )
+    region = base.sum(0)
+    region_cwr = region[:, :5] / region[1, 15:50].sum()
+    women_later = result.units[5][1, 1, 15:50].sum()  # from the women 10-44 before
+    assert np.allclose(result.units[5][1, :, :5], region_cwr * women_later)

@@ -195,9 +195,12 @@ def moving_average(values: Array, window: int) -> Array:
 
 
 def child_woman_ratios(base: Array) -> Array:
-    """``CWR[..., sex, a]`` for a = 0–4: children of age a and sex / women 15–49."""
-    women = base[..., WOMEN, FERTILE_AGES].sum(-1)
-    return _ratio(base[..., CHILD_AGES], women[..., None, None] * np.ones_like(base[..., :5]))
+    """``CWR[..., sex, a]`` for a = 0–4: children of age a and sex / women 15–49 (0 where
+    there are no women 15–49; :func:`project` then uses the region's ratio)."""
+    women = base[..., WOMEN, FERTILE_AGES].sum(-1)[..., None, None] * np.ones_like(base[..., :5])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(women > 0, base[..., CHILD_AGES] / np.where(women > 0, women, 1.0), 0.0)
+    return np.asarray(out, dtype=np.float64)
 
 
 def project_step(pop: Array, ccr: Array, cwr: Array) -> Array:
@@ -279,9 +282,11 @@ def project(
         weights = cohort.sum(0)
         nation_ccr = _ratio((region_ccr * cohort).sum(0), weights)
     region_cwr = child_woman_ratios(region_base)
-    unit_cwr = (
-        child_woman_ratios(base_units) if params.cwr_source == "unit" else region_cwr[unit_region]
-    )
+    unit_cwr = region_cwr[unit_region]
+    if params.cwr_source == "unit":
+        # a unit without women 15-49 in the base year has no ratio of its own: its län's
+        no_women = base_units[:, WOMEN, FERTILE_AGES].sum(-1) <= 0
+        unit_cwr = np.where(no_women[:, None, None], unit_cwr, child_woman_ratios(base_units))
     nation_cwr = child_woman_ratios(nation_base)
     unit_ratio = region_ccr[unit_region]
 
