@@ -158,3 +158,19 @@ def test_payout_dates_are_plausible(a2020: Agreement, administrator: User) -> No
     followup.set_payout(line, status="planned", date=dt.date(2021, 3, 1), by=administrator)
     followup.set_payout(line, status="paid", date=dt.date(2020, 6, 30), by=administrator)
     assert Payout.objects.get(line=line).date == dt.date(2020, 6, 30)
+
+
+def test_results_survey_checks_the_rights_before_the_lookup(
+    survey: Survey, kommun_coordinator: User, administrator: User
+) -> None:
+    """The results page and reminder list get their survey from a service that checks the
+    rule itself (issue #15: views only translate the refusal), before the lookup, so a
+    refused user cannot probe which surveys exist."""
+    before = _denials(kommun_coordinator)
+    for code in (survey.code, "finns-inte"):
+        with pytest.raises(PermissionDenied):
+            followup.results_survey(2020, code, by=kommun_coordinator)
+    assert _denials(kommun_coordinator) == before + 2
+    assert followup.results_survey(2020, survey.code, by=administrator) == survey
+    with pytest.raises(followup.SurveyNotFound, match="finns-inte"):
+        followup.results_survey(2020, "finns-inte", by=administrator)

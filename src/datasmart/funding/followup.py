@@ -606,6 +606,26 @@ def require_results_access(by: Any, *, request: HttpRequest | None = None) -> No
     _manage(by, request, "survey_results")
 
 
+class SurveyNotFound(FundingError, LookupError):
+    """No survey with that code in that year's agreement; the message is safe to show."""
+
+    def __init__(self, year: int, code: str) -> None:
+        super().__init__(f"Ingen enkät {code!r} för {year}.")
+
+
+def results_survey(year: int, code: str, *, by: Any, request: HttpRequest | None = None) -> Survey:
+    """The survey whose answers, all recipients together, ``by`` may read (results page,
+    reminder list): administrators only (:func:`require_results_access`). Checked before
+    the survey is looked up, so a refused user learns nothing about which surveys exist;
+    an unknown survey then raises :class:`SurveyNotFound`."""
+    require_results_access(by, request=request)
+    survey = Survey.objects.select_related("agreement").filter(agreement__year=year, code=code)
+    found = survey.first()
+    if found is None:
+        raise SurveyNotFound(year, code)
+    return found
+
+
 def reopen_response(
     response: SurveyResponse, *, reason: str, by: Any, request: HttpRequest | None = None
 ) -> SurveyResponse:

@@ -55,6 +55,14 @@ def _survey(year: int, code: str) -> Survey:
     return found
 
 
+def _results_survey(request: HttpRequest, year: int, code: str) -> Survey:
+    """:func:`followup.results_survey` (which checks the rights) as a page: 403 / 404."""
+    try:
+        return followup.results_survey(year, code, by=request.user, request=request)
+    except followup.SurveyNotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
 def _manage(request: HttpRequest) -> bool:
     """Whether to show the administrators' forms (the services check again on POST)."""
     return is_administrator(request.user)
@@ -191,8 +199,7 @@ def reopen(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
 @require_GET
 def remind(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
     """Recipients that have not submitted (late first), with their users' addresses."""
-    followup.require_results_access(request.user, request=request)
-    survey = _survey(year, code)
+    survey = _results_survey(request, year, code)
     only_late = request.GET.get("sena") == "1"
     rows = remind_rows(survey, only_late=only_late)
     if request.GET.get("format") == "csv":
@@ -398,8 +405,7 @@ def results(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
     (``format=csv``) or of every submitted response (``format=svar``). Coordinators only."""
     from .survey_results import RESULT_COLUMNS, aggregate, answers_table
 
-    followup.require_results_access(request.user, request=request)
-    survey = _survey(year, code)
+    survey = _results_survey(request, year, code)
     fmt = request.GET.get("format", "")
     if fmt == "svar":
         columns, rows = answers_table(survey)
