@@ -17,13 +17,13 @@ from datasmart.indicators.models import ImportBatch, Indicator, Observation, Res
 from datasmart.indicators.periods import format_period, month_period, parse_period, period_index
 from datasmart.indicators.results import query_results
 from datasmart.sip import services
-from datasmart.sip.statistics import (
+from datasmart.sip.stats.publish import (
     CLOSED_CODES,
     INDICATOR_CODES,
     count_sips,
     publish_sip_indicators,
 )
-from tests.accounts.factories import member
+from tests.accounts.factories import member, national_organisation
 from tests.sip.sip_support import make_world
 from tests.sip.statistics_support import (
     KIRUNA,
@@ -269,7 +269,11 @@ def test_publish_needs_edit_indicators_for_a_user() -> None:
     viewer = member(Role.VIEWER)
     with pytest.raises(PermissionDenied):
         publish_sip_indicators(viewer, now=NOW)
-    analyst = member(Role.ANALYST)
+    # Publishing writes the SIP catalogue and every kommun's figures: a national job.
+    kommun_analyst = member(Role.ANALYST, kommun_org(KIRUNA))
+    with pytest.raises(PermissionDenied):
+        publish_sip_indicators(kommun_analyst, now=NOW)
+    analyst = member(Role.ANALYST, national_organisation())
     build_plan(kommun_org(KIRUNA), at(2026, 3, 2))
     publish_sip_indicators(analyst, now=NOW)
     batch = ImportBatch.objects.get(dataset="sip")

@@ -69,6 +69,9 @@ def _anonymous(request: HttpRequest) -> Any:
 
 
 optional_auth: list[Any] = [api_token_auth, session_auth, _anonymous]
+# OpenAPI's way of saying "a token or a session if you have one, else none": an empty
+# security requirement beside the two schemes (public pages' downloads call these).
+PUBLIC_READ: dict[str, Any] = {"security": [{}]}
 
 
 def _public(request: HttpRequest) -> None:
@@ -329,6 +332,7 @@ def _get(code: str) -> Indicator:
     "/indicators",
     response={200: list[IndicatorOut], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
+    openapi_extra=PUBLIC_READ,
     summary="Indikatorkatalogen",
 )
 def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> Any:
@@ -346,6 +350,7 @@ def indicator_list(request: HttpRequest, filters: Query[IndicatorFilters]) -> An
     "/indicators/{code}",
     response={200: IndicatorDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
+    openapi_extra=PUBLIC_READ,
     summary="En indikator",
 )
 def indicator_detail(
@@ -724,6 +729,7 @@ def _xlsx_response(rows: list[dict[str, Any]], columns: list[str], filename: str
     "/indicators/{code}/values",
     response={200: ResultPage, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
+    openapi_extra=PUBLIC_READ,
     summary="Beräknade värden för en indikator",
     description=(
         "Ett värde per enhet på nivån för ett år (standard: senaste), kön och åldersgrupp, "
@@ -766,6 +772,7 @@ def indicator_values(
     "/indicators/{code}/comparisons",
     response={200: ComparisonOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
+    openapi_extra=PUBLIC_READ,
     summary="Jämförelser i sammandrag",
     description="Antal enheter som är bättre/likvärdiga/sämre än riket, gruppen och förra året.",
 )
@@ -793,6 +800,7 @@ def indicator_comparisons(
     "/indicator-profiles/{unit_code}",
     response={200: ProfileOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
+    openapi_extra=PUBLIC_READ,
     summary="En enhets profil över alla indikatorer",
     description="Enhetens värde, rikets värde och nivåns spridning (min, kvartiler, max).",
 )
@@ -815,6 +823,7 @@ def indicator_profile(
     "/composite-index",
     response={200: CompositeOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     auth=optional_auth,
+    openapi_extra=PUBLIC_READ,
     summary="Sammanvägt index per kommun",
     description="Metod: docs/methods/composite.md. Rang 1 = bäst.",
 )
