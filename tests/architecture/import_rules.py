@@ -7,7 +7,10 @@ The layers (docs/architecture.md, issue #15):
 2. ``datasmart.geo`` (units, population) sits below the domains: it imports no domain app.
 3. A domain app (:data:`DOMAINS`) imports another domain only through that domain's
    ``services`` or ``rights`` module (or package), never its models, views or engines.
-4. No import circles between modules: no module imports (directly or through others) a
+4. Inside SIP, the subpackages form layers (:data:`SIP_LAYERS`): ``domain`` (with the
+   models) at the bottom, then ``services``, ``jobs`` and ``stats``, then ``fhir``, then
+   ``pages`` and ``api``, with ``urls`` and ``cli`` on top.
+5. No import circles between modules: no module imports (directly or through others) a
    module that imports it back.
 
 Which imports count
@@ -40,6 +43,26 @@ DOMAINS: tuple[str, ...] = ("indicators", "funding", "sip", "needs", "plans")
 
 DOMAIN_ENTRY_POINTS: tuple[str, ...] = ("services", "rights")
 """The modules (or packages) through which one domain may use another."""
+
+
+_MODELS = frozenset({"models", "models_reminders"})
+SIP_LAYERS: dict[str, frozenset[str]] = {
+    "domain": _MODELS,
+    "models": frozenset({"domain", "models_reminders"}),
+    "models_reminders": frozenset(),
+    "jobs": _MODELS | {"domain"},
+    "stats": _MODELS | {"domain"},
+    "services": _MODELS | {"domain", "jobs"},
+    "fhir": _MODELS | {"domain", "services"},
+    "pages": _MODELS | {"domain", "services"},
+    "api": _MODELS | {"domain", "services", "fhir"},
+    "templatetags": frozenset(),
+    "urls": frozenset({"pages"}),
+    "cli": _MODELS | {"domain", "services", "jobs", "stats", "fhir"},
+    "apps": frozenset(),
+}
+"""For each part of ``datasmart.sip`` (a subpackage or a top-level module), the other parts
+it may import. A new part must be added here, saying where it sits."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +156,34 @@ def layer_violations(graph: dict[str, list[Import]]) -> list[str]:
                 if entry not in DOMAIN_ENTRY_POINTS:
                     out.append(
                         f"{where}: a domain uses another only through its "
-                        f"{' or '.join(DOMAIN_ENTRY_POINTS)}"
+                        f"{' or '.join(DOMAIN_ENTRY_POINTS)} (import the name from "
+                        f"datasmart.{target_app}.services; re-export it there if missing)"
                     )
+    return out
+
+
+def _sip_part(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["datasmart", "sip"] else None
+
+
+def sip_layer_violations(graph: dict[str, list[Import]]) -> list[str]:
+    """Imports between SIP's parts that :data:`SIP_LAYERS` does not allow (rule 4)."""
+    out = []
+    for importer, imports in sorted(graph.items()):
+        part = _sip_part(importer)
+        if part is None:
+            continue
+        if part not in SIP_LAYERS:
+            out.append(f"{importer}: datasmart.sip.{part} has no place in SIP_LAYERS")
+            continue
+        for imp in imports:
+            target = _sip_part(imp.target)
+            if target is not None and target != part and target not in SIP_LAYERS[part]:
+                out.append(
+                    f"{importer}:{imp.line} imports {imp.target}: sip.{part} may import only "
+                    f"{', '.join(sorted(SIP_LAYERS[part])) or 'nothing else in sip'}"
+                )
     return out
 
 

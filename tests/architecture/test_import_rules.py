@@ -16,6 +16,7 @@ from tests.architecture.import_rules import (
     cycles,
     import_graph,
     layer_violations,
+    sip_layer_violations,
     unresolved,
 )
 
@@ -23,7 +24,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _report(graph: dict) -> str:
-    lines = layer_violations(graph) + unresolved(graph)
+    lines = layer_violations(graph) + sip_layer_violations(graph) + unresolved(graph)
     for group in cycles(graph):
         lines.append("circle: " + " <-> ".join(group))
         lines.extend("    " + line for line in cycle_lines(graph, group))
@@ -83,7 +84,8 @@ def test_checker_fails_on_planted_violations(tmp_path: Path) -> None:
     assert problems == [
         "datasmart.geo.services:3 imports datasmart.sip.models: geo imports no domain app",
         "datasmart.sip.statistics:4 imports datasmart.funding.models: a domain uses another "
-        "only through its services or rights",
+        "only through its services or rights (import the name from "
+        "datasmart.funding.services; re-export it there if missing)",
         "datasmart.stats.core:2 imports django.db: stats imports no Django",
     ]
     assert unresolved(graph) == []
@@ -120,6 +122,7 @@ def test_planted_violation_in_a_copy_of_the_real_tree_fails(tmp_path: Path) -> N
         tmp_path / "datasmart",
         ignore=shutil.ignore_patterns("__pycache__", "locale", "templates", "static", "*.toml"),
     )
+    baseline = set(layer_violations(import_graph(tmp_path)))
     geo = tmp_path / "datasmart/geo/services.py"
     geo.write_text(
         geo.read_text(encoding="utf-8")
@@ -134,7 +137,7 @@ def test_planted_violation_in_a_copy_of_the_real_tree_fails(tmp_path: Path) -> N
         encoding="utf-8",
     )
     graph = import_graph(tmp_path)
-    problems = layer_violations(graph)
+    problems = sorted(set(layer_violations(graph)) - baseline)
     assert len(problems) == 1
     assert problems[0].startswith("datasmart.geo.services:")
     assert problems[0].endswith("imports datasmart.sip.models: geo imports no domain app")
@@ -166,4 +169,32 @@ def test_checker_finds_imports_of_modules_that_do_not_exist(tmp_path: Path) -> N
     assert unresolved(import_graph(tmp_path)) == [
         "datasmart.funding.services.agreements:3 imports datasmart.funding.services.loaders, "
         "which does not exist"
+    ]
+
+
+def test_checker_holds_sip_to_its_layers(tmp_path: Path) -> None:
+    """The domain calling up into the services (even lazily) and a new SIP module without a
+    place in the layer table are both refused; services using the domain is fine."""
+    _plant(
+        tmp_path,
+        {
+            "datasmart/__init__.py": "",
+            "datasmart/sip/__init__.py": "",
+            "datasmart/sip/models.py": "from datasmart.sip.domain import identity\n",
+            "datasmart/sip/domain/__init__.py": "",
+            "datasmart/sip/domain/identity.py": "",
+            "datasmart/sip/domain/guards.py": """
+                def check():
+                    from datasmart.sip.services import plan
+                    return plan
+            """,
+            "datasmart/sip/services/__init__.py": "",
+            "datasmart/sip/services/plan.py": "from datasmart.sip.domain import guards\n",
+            "datasmart/sip/widgets.py": "",
+        },
+    )
+    assert sip_layer_violations(import_graph(tmp_path)) == [
+        "datasmart.sip.domain.guards:3 imports datasmart.sip.services.plan: sip.domain may "
+        "import only models, models_reminders",
+        "datasmart.sip.widgets: datasmart.sip.widgets has no place in SIP_LAYERS",
     ]

@@ -1,5 +1,5 @@
 """Snapshots for the FHIR tests: a hand-written Swedish example and hypothesis strategies
-that generate any valid :class:`~datasmart.sip.snapshot.SipSnapshot`."""
+that generate any valid :class:`~datasmart.sip.domain.snapshot.SipSnapshot`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from datasmart.checkdigits import luhn_check_digit
-from datasmart.sip.schemas import PlanContent
-from datasmart.sip.snapshot import (
+from datasmart.sip.domain.schemas import PlanContent
+from datasmart.sip.domain.snapshot import (
     ConsentSnapshot,
     MeetingSnapshot,
     OrganisationRef,

@@ -33,10 +33,10 @@ from django.utils import timezone
 from datasmart.accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from datasmart.geo.models import Unit
 from datasmart.sip import services
-from datasmart.sip.actors import PersonActor, StaffActor
-from datasmart.sip.identity import SAMORDNING_DAY_OFFSET, luhn_check_digit
+from datasmart.sip.domain.actors import PersonActor, StaffActor
+from datasmart.sip.domain.identity import SAMORDNING_DAY_OFFSET, luhn_check_digit
+from datasmart.sip.domain.schemas import PlanContent
 from datasmart.sip.models import Consent, Meeting, Participant, PlanVersion, Sip
-from datasmart.sip.schemas import PlanContent
 from tests.accounts.factories import OrganisationFactory, UserFactory, member, superuser
 
 KIRUNA = "2584"

@@ -14,15 +14,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from datasmart.accounts.models import Organisation, OrganisationKind
-from datasmart.sip.models import (
-    Meeting,
-    MeetingKind,
-    Participant,
-    ParticipantKind,
-    Sip,
-    SipStatus,
-)
-from datasmart.sip.services_plan import geography_of
+from datasmart.sip.models import Meeting, MeetingKind, Participant, ParticipantKind, Sip, SipStatus
+from datasmart.sip.services.plan import geography_of
 from tests.sip.sip_support import organisation
 
 TZ = ZoneInfo("Europe/Stockholm")

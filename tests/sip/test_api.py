@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent, Membership, Role, User
 from datasmart.sip import services
-from datasmart.sip.links import token_digest
 from datasmart.sip.models import (
     AccessAction,
     InvitationLink,
@@ -27,6 +26,7 @@ from datasmart.sip.models import (
     SipAccessLog,
     SipStatus,
 )
+from datasmart.sip.services.links import token_digest
 from tests.accounts.factories import make_token, member
 
 from .sip_support import (

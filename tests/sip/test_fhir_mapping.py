@@ -12,10 +12,9 @@ import pytest
 from fhir.resources.bundle import Bundle
 from hypothesis import HealthCheck, given, settings
 
-from datasmart.sip import fhir_codes as codes
-from datasmart.sip.errors import SipValidationError
-from datasmart.sip.fhir import bundle_to_plan, plan_to_bundle
-from datasmart.sip.snapshot import ConsentSnapshot, SipSnapshot
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.snapshot import ConsentSnapshot, SipSnapshot
+from datasmart.sip.fhir.service import bundle_to_plan, codes, plan_to_bundle
 
 from .fhir_support import BUP_ID, KIRUNA_ID, SKOLA_ID, at, number, snapshots, swedish_example
 

@@ -18,10 +18,10 @@ from django.core.exceptions import PermissionDenied
 from fhir.resources.bundle import Bundle
 
 from datasmart.accounts.models import AuditEvent, OrganisationKind
-from datasmart.sip import fhir_codes as codes
 from datasmart.sip import services
-from datasmart.sip.errors import SipNotFound, SipValidationError
-from datasmart.sip.fhir import bundle_to_plan, export_fhir, import_fhir
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.snapshot import snapshot_of
+from datasmart.sip.fhir.service import bundle_to_plan, codes, export_fhir, import_fhir
 from datasmart.sip.models import (
     AccessAction,
     Consent,
@@ -31,7 +31,6 @@ from datasmart.sip.models import (
     SipAccessLog,
     SipStatus,
 )
-from datasmart.sip.snapshot import snapshot_of
 
 from .sip_support import SipWorld, first_meeting_at, organisation
 
@@ -352,7 +351,7 @@ def test_import_is_atomic(world: SipWorld, monkeypatch: pytest.MonkeyPatch):
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("datasmart.sip.fhir.log_access", fail)
+    monkeypatch.setattr("datasmart.sip.fhir.service.log_access", fail)
     with pytest.raises(RuntimeError):
         import_fhir(world.owner_staff, bundle)
     assert (Sip.objects.count(), Consent.objects.count(), Participant.objects.count()) == before

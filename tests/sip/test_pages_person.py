@@ -15,15 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from datasmart.sip import services
-from datasmart.sip.access import LINK_SESSION
-from datasmart.sip.models import (
-    Consent,
-    InvitationLink,
-    PersonResponse,
-    PlanVersion,
-    SipAccessLog,
-)
-from datasmart.sip.page_support import SESSION_LINK
+from datasmart.sip.domain.access import LINK_SESSION
+from datasmart.sip.models import Consent, InvitationLink, PersonResponse, PlanVersion, SipAccessLog
+from datasmart.sip.pages.support import SESSION_LINK
 
 from .sip_support import SipWorld, make_world, personnummer, plan_content
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent
 from datasmart.sip import services
+from datasmart.sip.jobs.reminders import NO_STAFF_LINK, plan_reference, send_sip_reminders
 from datasmart.sip.models import Participant, Sip, SipReminder
-from datasmart.sip.reminders import NO_STAFF_LINK, plan_reference, send_sip_reminders
 from tests.sip.sip_support import SipWorld, make_world
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_same_day_twice_at_once_sends_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert {r.result for r in _of(first, "follow_up")} == {"sent"}
     sent = len(mail.outbox)
     # Pretend the existence check missed the other run's row.
-    from datasmart.sip import reminders
+    from datasmart.sip.jobs import reminders
 
     real_filter = reminders.SipReminder.objects.filter
     monkeypatch.setattr(

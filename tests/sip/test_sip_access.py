@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 
 from datasmart.accounts.models import AuditEvent, Role
 from datasmart.sip import services
-from datasmart.sip.access import visible_sips
-from datasmart.sip.actors import PersonActor, StaffActor
-from datasmart.sip.errors import SipNotFound
+from datasmart.sip.domain.access import visible_sips
+from datasmart.sip.domain.actors import PersonActor, StaffActor
+from datasmart.sip.domain.errors import SipNotFound
 from datasmart.sip.models import Sip, SipAccessLog
 from tests.accounts.factories import UserFactory, member
 

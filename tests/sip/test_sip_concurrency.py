@@ -18,7 +18,7 @@ import pytest
 from django.db import connection, connections
 
 from datasmart.sip import services
-from datasmart.sip.errors import StaleVersion
+from datasmart.sip.domain.errors import StaleVersion
 
 from .sip_support import make_world, plan_content
 

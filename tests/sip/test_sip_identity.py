@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from datasmart.sip.errors import SipValidationError
-from datasmart.sip.identity import (
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.identity import (
     IdKind,
     decrypt_identity,
     encrypt_identity,

@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from datasmart.accounts.models import User
 from datasmart.sip import services
-from datasmart.sip.errors import SipNotFound, SipValidationError
-from datasmart.sip.fhir import export_fhir, import_fhir
-from datasmart.sip.identity import parse_identity_number
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.identity import parse_identity_number
+from datasmart.sip.fhir.service import export_fhir, import_fhir
 from datasmart.sip.models import Consent, Person, Sip
-from datasmart.sip.statistics import FIRST_MONTH, count_sips
+from datasmart.sip.stats.publish import FIRST_MONTH, count_sips
 from tests.accounts.factories import make_token
 
 from .sip_support import (

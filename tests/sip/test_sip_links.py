@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent
 from datasmart.sip import services
-from datasmart.sip.access import LINK_SESSION
-from datasmart.sip.actors import PersonActor
-from datasmart.sip.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.access import LINK_SESSION
+from datasmart.sip.domain.actors import PersonActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
 from datasmart.sip.models import InvitationLink, SipAccessLog
 
 from .sip_support import SipWorld, make_world, personnummer

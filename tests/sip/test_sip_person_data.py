@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent
 from datasmart.sip import services
-from datasmart.sip.errors import SipNotFound
+from datasmart.sip.domain.errors import SipNotFound
 from datasmart.sip.models import (
     Consent,
     InvitationLink,

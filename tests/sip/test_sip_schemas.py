@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from datasmart.sip.diff import diff_plan_content
-from datasmart.sip.errors import SipValidationError
-from datasmart.sip.schemas import PlanContent, parse_participants, parse_plan_content
+from datasmart.sip.domain.diff import diff_plan_content
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.schemas import PlanContent, parse_participants, parse_plan_content
 
 
 def content(**overrides: Any) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from datasmart.accounts.models import AuditEvent, OrganisationKind, Role
-from datasmart.sip import services, services_plan
-from datasmart.sip.errors import SipNotFound, SipValidationError, StaleVersion
-from datasmart.sip.identity import decrypt_identity, parse_identity_number
+from datasmart.sip import services
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError, StaleVersion
+from datasmart.sip.domain.identity import decrypt_identity, parse_identity_number
 from datasmart.sip.models import (
     Consent,
     Meeting,
@@ -27,6 +27,7 @@ from datasmart.sip.models import (
     Sip,
     SipAccessLog,
 )
+from datasmart.sip.services import plan as services_plan
 
 from .sip_support import (
     CHILD_BIRTH,
@@ -309,7 +310,7 @@ def test_every_read_is_logged(world: SipWorld):
 
 
 def test_consent_rules(db):  # type: ignore[no-untyped-def]
-    # A 16-year-old: old enough to consent on their own (see datasmart.sip.plausibility).
+    # A 16-year-old: old enough to consent on their own (see datasmart.sip.domain.plausibility).
     w = make_world(consent=False, person_number=personnummer(dt.date(2010, 3, 4), 456))
     with pytest.raises(SipValidationError) as caught:
         services.record_consent(

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from datasmart.accounts.models import AuditEvent, Membership, Role
 from datasmart.sip import services
-from datasmart.sip.actors import StaffActor
+from datasmart.sip.domain.actors import StaffActor
 from datasmart.sip.models import Sip
 from tests.accounts.factories import make_token, superuser
 

@@ -21,7 +21,7 @@ from ninja.testing import TestClient
 from datasmart.accounts.models import Role
 from datasmart.indicators.api import router
 from datasmart.indicators.results import units_frame
-from datasmart.sip.statistics import publish_sip_indicators
+from datasmart.sip.stats.publish import publish_sip_indicators
 from tests.accounts.factories import make_token, member
 from tests.indicators.disclosure_attack import equations_of, subtraction_attack
 from tests.sip.statistics_support import KIRUNA, LULEA, at, build_plan, kommun_org

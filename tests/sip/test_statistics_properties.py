@@ -25,7 +25,7 @@ from datasmart.indicators.models import Indicator, Result
 from datasmart.indicators.periods import month_period
 from datasmart.indicators.results import indicator_spec, observations_frame, units_frame
 from datasmart.sip.models import CloseReason
-from datasmart.sip.statistics import (
+from datasmart.sip.stats.publish import (
     CLOSED_CODES,
     INDICATOR_CODES,
     count_sips,

@@ -19,7 +19,7 @@ from datasmart.indicators.api import router
 from datasmart.indicators.imports import import_observations
 from datasmart.indicators.models import Result
 from datasmart.indicators.results import query_results, unit_profile
-from datasmart.sip.statistics import INDICATOR_CODES, publish_sip_indicators
+from datasmart.sip.stats.publish import INDICATOR_CODES, publish_sip_indicators
 from tests.accounts.factories import make_token, member
 from tests.sip.statistics_support import KIRUNA, NORRBOTTEN, at, build_plan, kommun_org
 

@@ -17,8 +17,11 @@ SIP publishes its statistics as indicators and the needs app reads published res
 the names they use are re-exported here — the models (:class:`Indicator`,
 :class:`Result`, :class:`ImportBatch`, :class:`ImportKind`, :class:`ObservationStatus`),
 periods (:func:`month_period`, :func:`format_period`), the batch writer
-(:class:`CleanRow`, :func:`write_batch`) and the computation (:func:`compute_indicator`,
-:class:`ComputeReport`, :func:`units_frame`).
+(:class:`CleanRow`, :func:`write_batch`), the computation (:func:`compute_indicator`,
+:class:`ComputeReport`, :func:`units_frame`), the unit profile (:func:`unit_profile`) and
+the one rounding (:func:`round_half_up`, :func:`rounded`, :func:`decimals_for`,
+:func:`format_value`). A name another domain needs and that is missing here is added
+here, not imported from the module behind it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from .loaders import RealLoadReport, load_real_indicators
 from .models import ImportBatch, ImportKind, Indicator, Observation, ObservationStatus, Result
 from .periods import format_period, month_period
 from .population import FillReport, fill_from_population
-from .results import ComputeReport, compute_indicator, units_frame
+from .results import ComputeReport, compute_indicator, unit_profile, units_frame
+from .rounding import decimals_for, format_value, round_half_up, rounded
 from .writes import CleanRow, write_batch
 
 __all__ = [
@@ -51,8 +55,10 @@ __all__ = [
     "Result",
     "SyncReport",
     "compute_indicator",
+    "decimals_for",
     "fill_from_population",
     "format_period",
+    "format_value",
     "get_indicator",
     "import_observations",
     "list_batches",
@@ -61,7 +67,10 @@ __all__ = [
     "month_period",
     "observations",
     "read_catalogue",
+    "round_half_up",
+    "rounded",
     "sync_catalogue",
+    "unit_profile",
     "units_frame",
     "write_batch",
 ]

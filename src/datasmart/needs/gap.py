@@ -113,7 +113,7 @@ def _delivered(
     pair: GapPair, unit_code: str, cube_data: np.ndarray, years: list[int]
 ) -> tuple[float | None, int | None, str, int]:
     """(persons who received the care, period, indicator title, cube year index)."""
-    from datasmart.indicators.models import Indicator, Result
+    from datasmart.indicators.services import Indicator, Result
 
     try:
         ind = Indicator.objects.get(code=pair.indicator)

@@ -117,7 +117,7 @@ def remind_command(
     som inte besvarats (till de inbjudna och samordnaren). E-posten innehåller inga
     personuppgifter, bara en kort referens och en länk till planen. Kör dagligen.
     """
-    from .reminders import RESULT_COLUMNS, send_sip_reminders
+    from datasmart.sip.jobs.reminders import RESULT_COLUMNS, send_sip_reminders
 
     results = send_sip_reminders(
         now=_moment(now),
@@ -146,8 +146,8 @@ def purge_command(
     Kvar blir det statistiken behöver (datum, organisationer, geografi, skäl för avslut)
     och loggen. Gallringsfristen är SIP_RETENTION_DAYS från avslutet. Kör dagligen.
     """
-    from .retention_report import retention_counts
-    from .services import erase_expired
+    from datasmart.sip.jobs.retention_report import retention_counts
+    from datasmart.sip.services import erase_expired
 
     moment = _moment(now)
     before = retention_counts(moment)
@@ -180,7 +180,7 @@ def publish_indicators_command(
     Startade planer, första mötet inom målsatt tid, genomförd uppföljning, avslut per skäl
     och mediantid till första möte. Antal 1–4 röjandeskyddas av indikatormotorn.
     """
-    from .statistics import publish_sip_indicators
+    from datasmart.sip.stats.publish import publish_sip_indicators
 
     moment = _moment(now)
     with Progress(
@@ -223,8 +223,7 @@ def publish_indicators_command(
 
 def _staff(username: str, organisation: str) -> Any:
     from datasmart.accounts.models import Organisation, User
-
-    from .actors import StaffActor
+    from datasmart.sip.domain.actors import StaffActor
 
     try:
         org_id = int(organisation)
@@ -258,7 +257,7 @@ def export_fhir_command(
     Innehåller det fullständiga identitetsnumret: hantera filen som en sekretessbelagd
     handling. Exporten loggas i planens logg.
     """
-    from .fhir import export_fhir
+    from datasmart.sip.fhir.service import export_fhir
 
     try:
         plan = uuid.UUID(sip_id)
@@ -283,7 +282,7 @@ def import_fhir_command(
     ],
 ) -> None:
     """Importera en plan från ett FHIR R5-bundle; --organisation blir planens ägare."""
-    from .fhir import import_fhir
+    from datasmart.sip.fhir.service import import_fhir
 
     if not file.is_file():
         raise ValueError(f"Filen {file} finns inte.")

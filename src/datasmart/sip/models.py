@@ -7,7 +7,7 @@ on :attr:`Sip.version`. The models enforce what the database can: choices as che
 constraints, one version number per plan, immutability of plan versions and the
 append-only access log.
 
-Identity numbers are never stored in the clear (see :mod:`datasmart.sip.identity`).
+Identity numbers are never stored in the clear (see :mod:`datasmart.sip.domain.identity`).
 ``Sip.kommun``/``Sip.region`` are copied from the owner organisation's unit so statistics
 can count plans per kommun and region without reading anything personal.
 """
@@ -23,8 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datasmart.accounts.models import AppendOnlyError
-
-from .identity import IdKind
+from datasmart.sip.domain.identity import IdKind
 
 __all__ = [
     "AccessAction",
@@ -605,4 +604,4 @@ class SipAccessLog(models.Model):
 
 # Sent reminders live in their own module (owned by the reminders job); imported here so
 # Django and the migrations always see the model.
-from .models_reminders import ReminderKind, SipReminder  # noqa: E402
+from datasmart.sip.models_reminders import ReminderKind, SipReminder  # noqa: E402

@@ -1,4 +1,4 @@
-"""Sent SIP reminders (:mod:`datasmart.sip.reminders`): what was sent, for which plan, when.
+"""Sent SIP reminders (:mod:`datasmart.sip.jobs.reminders`): what was sent, for which plan, when.
 
 One row per reminder and day, created in the same transaction as the e-mails are sent;
 the unique constraint makes a second run the same day (even two at once) send nothing

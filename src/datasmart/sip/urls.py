@@ -6,7 +6,9 @@ the invitation link under ``lank/<secret>/``.
 
 from django.urls import path
 
-from . import person_views, views, views_edit
+from datasmart.sip.pages import person as person_views
+from datasmart.sip.pages import staff as views
+from datasmart.sip.pages import staff_edit as views_edit
 
 app_name = "sip"
 

@@ -1,7 +1,7 @@
 """The SIP REST API (issue #6), mounted under ``/api/sip`` (``datasmart.api.router``).
 
-Thin: every endpoint builds a :class:`~datasmart.sip.actors.StaffActor` and calls the
-SIP services (:mod:`datasmart.sip.services`, :mod:`datasmart.sip.fhir`), which decide
+Thin: every endpoint builds a :class:`~datasmart.sip.domain.actors.StaffActor` and calls the
+SIP services (:mod:`datasmart.sip.services`, :mod:`datasmart.sip.fhir.service`), which decide
 access, validate, log every read and write in the plan's access log and apply optimistic
 locking. This module only translates HTTP to calls and the services' errors to statuses:
 
@@ -59,10 +59,8 @@ from datasmart.accounts.permissions import (
     deny,
     roles_by_organisation,
 )
-
-from . import fhir, services
-from .actors import StaffActor
-from .api_schemas import (
+from datasmart.sip import services
+from datasmart.sip.api.schemas import (
     MAX_ID,
     SipAccessLogOut,
     SipAnswerIn,
@@ -93,8 +91,11 @@ from .api_schemas import (
     SipValidationErrorOut,
     StaleVersionOut,
 )
-from .errors import SipNotFound, SipValidationError, StaleVersion
-from .models import (
+from datasmart.sip.domain.actors import StaffActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError, StaleVersion
+from datasmart.sip.domain.schemas import PlanContent
+from datasmart.sip.fhir import service as fhir
+from datasmart.sip.models import (
     AccessAction,
     Consent,
     Meeting,
@@ -103,7 +104,6 @@ from .models import (
     Sip,
     SipAccessLog,
 )
-from .schemas import PlanContent
 
 __all__ = ["ORGANISATION_HEADER", "router"]
 

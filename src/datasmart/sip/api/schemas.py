@@ -1,7 +1,8 @@
-"""Request and response bodies of the SIP REST API (:mod:`datasmart.sip.api`).
+"""Request and response bodies of the SIP REST API (:mod:`datasmart.sip.api.routes`).
 
 Plan content and invitees reuse the core's pydantic models
-(:class:`~datasmart.sip.schemas.PlanContent`, :class:`~datasmart.sip.schemas.ParticipantIn`),
+(:class:`~datasmart.sip.domain.schemas.PlanContent`,
+:class:`~datasmart.sip.domain.schemas.ParticipantIn`),
 so the API validates exactly what the services validate and the OpenAPI shows it. The
 services check everything again (and name the field in Swedish); the schemas here only
 make the documented shape truthful.
@@ -19,8 +20,9 @@ from typing import Annotated, Any, Final
 from ninja import Field, Schema
 from pydantic import AwareDatetime, StrictBool
 
-from .identity import IdKind
-from .models import (
+from datasmart.sip.domain.identity import IdKind
+from datasmart.sip.domain.schemas import ParticipantIn, PlanContent
+from datasmart.sip.models import (
     AccessAction,
     CloseReason,
     ConsentGivenBy,
@@ -30,7 +32,6 @@ from .models import (
     ResponseKind,
     SipStatus,
 )
-from .schemas import ParticipantIn, PlanContent
 
 #: The largest id the database holds (ids are 64-bit integers).
 MAX_ID: Final = 2**63 - 1

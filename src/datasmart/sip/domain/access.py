@@ -14,7 +14,7 @@ A plan is visible to
 Nobody else: not administrators, coordinators or viewers of the owner organisation, not
 superusers (``READ_SIP_PLANS`` is in ``SUPERUSER_EXCLUDED``), not other organisations.
 Erased plans are visible to no one. For everyone who may not see a plan it does not
-exist: :func:`get_visible_sip` raises :class:`~datasmart.sip.errors.SipNotFound` exactly
+exist: :func:`get_visible_sip` raises :class:`~datasmart.sip.domain.errors.SipNotFound` exactly
 as for an unknown id, and writes ``sip.access_denied`` to the general audit log in its own
 transaction, so the attempt is on record even when the caller rolls back.
 
@@ -34,10 +34,9 @@ from django.utils import timezone
 from datasmart.accounts.audit import record_event_autonomous
 from datasmart.accounts.models import Organisation
 from datasmart.accounts.permissions import Permission, has_permission
-
-from .actors import VIA_ACCOUNT, Actor, PersonActor, StaffActor, actor_user
-from .errors import SipNotFound
-from .models import Consent, InvitationLink, Sip
+from datasmart.sip.domain.actors import VIA_ACCOUNT, Actor, PersonActor, StaffActor, actor_user
+from datasmart.sip.domain.errors import SipNotFound
+from datasmart.sip.models import Consent, InvitationLink, Sip
 
 __all__ = [
     "LINK_SESSION",

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datasmart.accounts.audit import clean_detail
-
-from .actors import Actor, actor_user
-from .models import AccessAction, Sip, SipAccessLog
+from datasmart.sip.domain.actors import Actor, actor_user
+from datasmart.sip.models import AccessAction, Sip, SipAccessLog
 
 __all__ = ["log_access", "log_list", "log_of", "who_for_person"]
 

@@ -18,7 +18,7 @@ from datasmart.accounts.models import Membership, Organisation, User
 from datasmart.accounts.permissions import Permission, deny
 
 if TYPE_CHECKING:
-    from .models import Person
+    from datasmart.sip.models import Person
 
 __all__ = ["Actor", "PersonActor", "StaffActor", "actor_user"]
 
@@ -33,7 +33,7 @@ class StaffActor:
     Construction checks that the user is active and a member of the organisation; a
     user claiming to act for an organisation they do not belong to is refused with
     ``PermissionDenied`` (and audited). Membership says nothing yet about plans: the
-    access policy (:mod:`datasmart.sip.access`) decides that from the role and consent.
+    access policy (:mod:`datasmart.sip.domain.access`) decides that from the role and consent.
     """
 
     user: User
@@ -69,7 +69,7 @@ class PersonActor:
 
     - ``"account"``: signed in with their own account (``Person.user``); sees their plans;
     - ``"link"``: a session opened with an invitation link; ``link_id`` and ``sip_id``
-      limit it to that one plan (see :func:`datasmart.sip.links.redeem_invitation_link`).
+      limit it to that one plan (see :func:`datasmart.sip.services.links.redeem_invitation_link`).
     """
 
     person: Person

@@ -1,7 +1,7 @@
 """Field-wise comparison of two plan versions (``compare_versions``).
 
 People ask "what changed since the last meeting?": for each field of
-:class:`~datasmart.sip.schemas.PlanContent` the result says whether it changed, and for
+:class:`~datasmart.sip.domain.schemas.PlanContent` the result says whether it changed, and for
 lists which items were added and removed, so a page can highlight them without knowing
 the schema.
 """
@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .schemas import PlanContent
+from datasmart.sip.domain.schemas import PlanContent
 
 __all__ = ["diff_plan_content"]
 

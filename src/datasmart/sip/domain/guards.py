@@ -25,11 +25,10 @@ from django.utils.translation import gettext as _
 from datasmart.accounts.audit import SYSTEM, record_event, record_event_autonomous
 from datasmart.accounts.models import Organisation
 from datasmart.accounts.permissions import Permission, has_permission, has_role_permission
-
-from .access import valid_link, visible_sips
-from .actors import Actor, PersonActor, StaffActor, actor_user
-from .errors import SipNotFound, SipValidationError, StaleVersion
-from .models import Sip, SipStatus
+from datasmart.sip.domain.access import valid_link, visible_sips
+from datasmart.sip.domain.actors import Actor, PersonActor, StaffActor, actor_user
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError, StaleVersion
+from datasmart.sip.models import Sip, SipStatus
 
 __all__ = [
     "apply_write",

@@ -29,7 +29,7 @@ Python's regex digit class, ``str.isdigit`` and ``int`` accept the digits of eve
 (full-width ``２０１２…``, Arabic-Indic ``٢٠١٢…``), which would otherwise let the same
 personnummer be stored as a second person and slip past the one-plan rule.
 
-Errors are :class:`~datasmart.sip.errors.SipValidationError` with a Swedish message that
+Errors are :class:`~datasmart.sip.domain.errors.SipValidationError` with a Swedish message that
 says what is wrong and ``field`` naming the input (``person_id`` by default).
 """
 
@@ -53,8 +53,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from datasmart.checkdigits import luhn_check_digit
-
-from .errors import SipValidationError
+from datasmart.sip.domain.errors import SipValidationError
 
 __all__ = [
     "IdKind",

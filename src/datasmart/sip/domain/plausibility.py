@@ -12,7 +12,7 @@ The rules (documented in docs/sip.md, "Rimliga uppgifter"):
 
 - **Date of birth** from 1900-01-01 (older numbers exist, but nobody that old gets a new
   plan) and not in the future (already refused by
-  :func:`~datasmart.sip.identity.parse_identity_number`).
+  :func:`~datasmart.sip.domain.identity.parse_identity_number`).
 - **Child or not** (``is_child``) must agree with the age on the day the plan starts:
   under :data:`ADULT_AGE` (18) is a child.
 - **Who consents**: a child under :data:`OWN_CONSENT_AGE` (15) cannot consent on their
@@ -40,8 +40,8 @@ from typing import Final
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import SipValidationError
-from .schemas import PlanContent
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.schemas import PlanContent
 
 __all__ = [
     "ADULT_AGE",

@@ -3,7 +3,7 @@
 Plan versions store ``PlanContent.model_dump(mode="json")``; anything that writes a plan
 (services, API, FHIR import) validates through these models, so a stored version always
 has the same shape. Pydantic's own messages are English and technical: :func:`to_sip_error`
-turns a pydantic ``ValidationError`` into a :class:`~datasmart.sip.errors.SipValidationError`
+turns a pydantic ``ValidationError`` into a :class:`~datasmart.sip.domain.errors.SipValidationError`
 with a Swedish message and the field path (``interventions[0].end``) of the first problem
 (all problems are in ``.errors``).
 
@@ -33,8 +33,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .errors import SipValidationError
-from .models import ParticipantKind
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.models import ParticipantKind
 
 __all__ = [
     "Intervention",

@@ -1,6 +1,6 @@
 """A plain, typed, JSON-able picture of one SIP plan: what the FHIR mapping exchanges.
 
-The FHIR export and import (:mod:`datasmart.sip.fhir`) do not read or write models: they
+The FHIR export and import (:mod:`datasmart.sip.fhir.service`) do not read or write models: they
 map a :class:`SipSnapshot` to a FHIR ``Bundle`` and back. Keeping the mapping pure makes
 its central promise testable without a database, for every plan hypothesis can think of:
 
@@ -14,7 +14,7 @@ out what only makes sense inside one installation (user accounts, invitation lin
 access log, earlier plan versions, the person's responses).
 
 Organisations are listed once in :attr:`SipSnapshot.organisations`; everything else refers
-to them by ``id``, like :class:`~datasmart.sip.schemas.PlanContent` does. The ids are this
+to them by ``id``, like :class:`~datasmart.sip.domain.schemas.PlanContent` does. The ids are this
 installation's ``accounts.Organisation`` ids. A bundle from elsewhere carries no such ids:
 its organisations get made-up ids and the import matches them by organisationsnummer or
 name instead (it never trusts an id from a file).
@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from .schemas import PlanContent
+from datasmart.sip.domain.schemas import PlanContent
 
 if TYPE_CHECKING:
-    from .models import Sip
+    from datasmart.sip.models import Sip
 
 __all__ = [
     "ConsentSnapshot",
@@ -68,7 +68,7 @@ class _Frozen(BaseModel):
 class PersonIdentity(_Frozen):
     """The person the plan is about.
 
-    ``number`` is the normalised full number (:class:`~datasmart.sip.identity.IdentityNumber`
+    ``number`` is the normalised full number (:class:`~datasmart.sip.domain.identity.IdentityNumber`
     ``.value``: 12 digits ``YYYYMMDDNNNC`` for personnummer and samordningsnummer, upper
     case ``A–Z0–9`` for reserve numbers).
     """
@@ -79,7 +79,7 @@ class PersonIdentity(_Frozen):
 
     @model_validator(mode="after")
     def _normalised(self) -> PersonIdentity:
-        from .identity import parse_identity_number
+        from datasmart.sip.domain.identity import parse_identity_number
 
         parsed = parse_identity_number(self.number, kind=self.kind, field="person.number")
         if parsed.value != self.number:
@@ -248,22 +248,22 @@ def _org_number(value: str) -> str:
 def snapshot_of(sip: Sip) -> SipSnapshot:
     """The snapshot of a stored plan: current state, all consents (oldest first), all
     participants (in invitation order), all meetings (in time order) and the latest plan
-    version. Reads only; callers check access and log (:func:`datasmart.sip.fhir.export_fhir`).
+    version. Reads only; callers check access and log
+    (:func:`datasmart.sip.fhir.service.export_fhir`).
 
     A unit name or withdrawal label where it means nothing (on a guardian or relative,
     on a consent still in force) is left out: the snapshot's shape has no place for it.
 
-    Raises :class:`~datasmart.sip.errors.SipValidationError` for an erased plan (nothing
+    Raises :class:`~datasmart.sip.domain.errors.SipValidationError` for an erased plan (nothing
     personal is left to export) or plan content naming an organisation that no longer
     exists.
     """
     from django.utils.translation import gettext as _
 
     from datasmart.accounts.models import Organisation
-
-    from .errors import SipValidationError
-    from .identity import decrypt_identity, parse_identity_number
-    from .models import PlanVersion
+    from datasmart.sip.domain.errors import SipValidationError
+    from datasmart.sip.domain.identity import decrypt_identity, parse_identity_number
+    from datasmart.sip.models import PlanVersion
 
     person = sip.person
     if person is None or sip.erased_at is not None:

@@ -10,7 +10,7 @@ convention:
 - samordningsnummer: ``http://electronichealth.se/identifier/samordningsnummer``,
 
 both with the 12-digit value ``YYYYMMDDNNNC`` without separator (the profiles' invariant,
-and exactly :class:`~datasmart.sip.identity.IdentityNumber` ``.value``). Older Swedish
+and exactly :class:`~datasmart.sip.domain.identity.IdentityNumber` ``.value``). Older Swedish
 specifications (RIV-TA, HL7 v3, CDA) name the same number spaces by OID:
 ``1.2.752.129.2.1.3.1`` (personnummer) and ``1.2.752.129.2.1.3.3`` (samordningsnummer).
 HL7 Sweden chose the URIs for FHIR, so the export writes the URIs; the import also accepts
@@ -18,7 +18,7 @@ the OIDs as ``urn:oid:…`` so bundles from systems still using them can be read
 
 Reserve numbers (reservnummer) have no national system: each region issues its own
 formats (HL7 Sweden lists a dozen), and datasmart accepts any of them without knowing
-which region issued it (:mod:`datasmart.sip.identity`). Claiming a region's system or the
+which region issued it (:mod:`datasmart.sip.domain.identity`). Claiming a region's system or the
 proposed ``nationelltReservnummer`` would be false, so they are written under datasmart's
 own :data:`RESERVE_NUMBER_SYSTEM` with ``use = temp``.
 

@@ -65,15 +65,15 @@ from fhir.resources.resource import Resource
 from fhir.resources.servicerequest import ServiceRequest
 from fhir.resources.task import Task
 
-from . import fhir_codes as codes
-from .identity import parse_identity_number
-from .snapshot import (
+from datasmart.sip.domain.identity import parse_identity_number
+from datasmart.sip.domain.snapshot import (
     ConsentSnapshot,
     MeetingSnapshot,
     OrganisationRef,
     ParticipantSnapshot,
     SipSnapshot,
 )
+from datasmart.sip.fhir import codes
 
 __all__ = ["local_time", "plan_to_bundle", "resource_url"]
 
@@ -493,7 +493,7 @@ def plan_to_bundle(
 
     Deterministic: the same snapshot gives the same bundle (``timestamp``, when given, is
     the only varying part; the import ignores it). The result validates as a
-    ``fhir.resources`` ``Bundle`` and :func:`~datasmart.sip.fhir_import.bundle_to_plan`
+    ``fhir.resources`` ``Bundle`` and :func:`~datasmart.sip.fhir.imports.bundle_to_plan`
     turns it back into an equal snapshot.
     """
     bundle = _Builder(snapshot).bundle(timestamp)

@@ -1,11 +1,11 @@
 """FHIR R5 ``Bundle`` → SIP plan: :func:`bundle_to_plan`, the inverse of
-:func:`~datasmart.sip.fhir_export.plan_to_bundle`.
+:func:`~datasmart.sip.fhir.export.plan_to_bundle`.
 
 The bundle is first validated resource by resource with ``fhir.resources``, so a broken
 resource is reported by name and position ("Consent (post 7): period.start …") rather
 than as one long pydantic error about the bundle. Then the plan is read back by following
 references from the single ``CarePlan`` (see :mod:`.fhir_export` for the mapping). Every
-problem raises :class:`~datasmart.sip.errors.SipValidationError` with a Swedish message
+problem raises :class:`~datasmart.sip.domain.errors.SipValidationError` with a Swedish message
 and ``field`` naming the resource and element, e.g. ``CarePlan.status`` or
 ``Organization[2].identifier``.
 
@@ -53,13 +53,10 @@ from fhir.resources.task import Task
 from pydantic import ValidationError
 
 from datasmart.accounts.models import normalise_org_number
-
-from . import fhir_codes as codes
-from .errors import SipValidationError
-from .fhir_export import SWEDISH_TIME
-from .identity import parse_identity_number
-from .schemas import PlanContent, field_path, to_sip_error
-from .snapshot import (
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.identity import parse_identity_number
+from datasmart.sip.domain.schemas import PlanContent, field_path, to_sip_error
+from datasmart.sip.domain.snapshot import (
     ConsentSnapshot,
     MeetingSnapshot,
     OrganisationRef,
@@ -67,6 +64,8 @@ from .snapshot import (
     PersonIdentity,
     SipSnapshot,
 )
+from datasmart.sip.fhir import codes
+from datasmart.sip.fhir.export import SWEDISH_TIME
 
 __all__ = ["bundle_to_plan"]
 
@@ -698,7 +697,7 @@ def _as_date(value: dt.datetime | dt.date | None, field: str) -> dt.date | None:
 def bundle_to_plan(bundle_json: Mapping[str, Any] | str | bytes) -> SipSnapshot:
     """Read a SIP plan from a FHIR R5 ``Bundle`` (parsed JSON, or JSON text).
 
-    Raises :class:`~datasmart.sip.errors.SipValidationError` naming the resource and
+    Raises :class:`~datasmart.sip.domain.errors.SipValidationError` naming the resource and
     field for anything invalid or not understood; never returns a partial plan.
     """
     try:

@@ -3,7 +3,7 @@
 Two layers:
 
 - **pure mapping**, no database: :func:`plan_to_bundle` turns a
-  :class:`~datasmart.sip.snapshot.SipSnapshot` into a FHIR ``Bundle`` (CarePlan, CareTeam,
+  :class:`~datasmart.sip.domain.snapshot.SipSnapshot` into a FHIR ``Bundle`` (CarePlan, CareTeam,
   Consent, Goal, ServiceRequest, Task, Appointment, Patient, Organization, RelatedPerson),
   :func:`bundle_to_plan` reads one back, and ``bundle_to_plan(plan_to_bundle(s)) == s``.
   The mapping is described in :mod:`.fhir_export`, identifier systems and extension URLs
@@ -13,8 +13,8 @@ Two layers:
   :func:`export_fhir` and :func:`import_fhir`. They check need-to-know access with
   :mod:`.access`, write :class:`~datasmart.sip.models.SipAccessLog` rows
   (``fhir_export``/``fhir_import``) in the same transaction, and raise the contract's
-  errors (:class:`~datasmart.sip.errors.SipNotFound`,
-  :class:`~datasmart.sip.errors.SipValidationError` naming the FHIR resource and field,
+  errors (:class:`~datasmart.sip.domain.errors.SipNotFound`,
+  :class:`~datasmart.sip.domain.errors.SipValidationError` naming the FHIR resource and field,
   ``PermissionDenied``).
 
 Why the import writes the rows itself instead of replaying ``start_sip``, ``invite``,
@@ -40,16 +40,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from datasmart.accounts.models import Organisation, organisation_name_key
-
-from .access import get_visible_sip, visible_sips
-from .access_log import log_access
-from .actors import Actor, StaffActor
-from .errors import SipNotFound, SipValidationError
-from .fhir_export import plan_to_bundle
-from .fhir_import import bundle_to_plan
-from .guards import audit, aware_datetime, bounded_text, require_caseworker, require_staff
-from .identity import parse_identity_number
-from .models import (
+from datasmart.sip.domain.access import get_visible_sip, visible_sips
+from datasmart.sip.domain.access_log import log_access
+from datasmart.sip.domain.actors import Actor, StaffActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.guards import (
+    audit,
+    aware_datetime,
+    bounded_text,
+    require_caseworker,
+    require_staff,
+)
+from datasmart.sip.domain.identity import parse_identity_number
+from datasmart.sip.domain.plausibility import (
+    MEETING_HORIZON,
+    check_birth_date,
+    check_consent_giver,
+    check_event_time,
+    check_is_child,
+    check_plan_dates,
+)
+from datasmart.sip.domain.schemas import ParticipantIn, parse_participants, parse_plan_content
+from datasmart.sip.domain.snapshot import OrganisationRef, SipSnapshot, snapshot_of
+from datasmart.sip.fhir.export import plan_to_bundle
+from datasmart.sip.fhir.imports import bundle_to_plan
+from datasmart.sip.models import (
     AccessAction,
     Consent,
     Meeting,
@@ -58,17 +73,7 @@ from .models import (
     Sip,
     SipStatus,
 )
-from .plausibility import (
-    MEETING_HORIZON,
-    check_birth_date,
-    check_consent_giver,
-    check_event_time,
-    check_is_child,
-    check_plan_dates,
-)
-from .schemas import ParticipantIn, parse_participants, parse_plan_content
-from .services_plan import MAX_NEED, MAX_NOTE, geography_of, person_for
-from .snapshot import OrganisationRef, SipSnapshot, snapshot_of
+from datasmart.sip.services.plan import MAX_NEED, MAX_NOTE, geography_of, person_for
 
 __all__ = ["bundle_to_plan", "export_fhir", "import_fhir", "plan_to_bundle"]
 
@@ -197,7 +202,7 @@ def _check_consents(snapshot: SipSnapshot) -> None:
 
 def _check_dates(snapshot: SipSnapshot, birth: dt.date | None) -> None:
     """Every date in the bundle lies where a plan can have it
-    (:mod:`datasmart.sip.plausibility`): nothing before SIP existed or before the person
+    (:mod:`datasmart.sip.domain.plausibility`): nothing before SIP existed or before the person
     was born, nothing that has happened dated in the future (a consent dated 2031 would
     otherwise look newer than every consent recorded here), meetings and plan dates not
     decades ahead. The child flag and who consented agree with the person's age."""

@@ -40,8 +40,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from datasmart.accounts.audit import SYSTEM, record_event
-
-from .models import (
+from datasmart.sip.models import (
     Meeting,
     MeetingKind,
     Participant,

@@ -20,9 +20,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .access_log import log_access
-from .guards import audit
-from .models import (
+from datasmart.sip.domain.access_log import log_access
+from datasmart.sip.domain.guards import audit
+from datasmart.sip.models import (
     AccessAction,
     Consent,
     InvitationLink,

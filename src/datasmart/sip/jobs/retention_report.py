@@ -1,7 +1,7 @@
 """Counts for ``datasmart sip purge``: what retention would erase, without erasing it.
 
 :func:`retention_counts` uses the same rule as
-:func:`datasmart.sip.retention.erase_expired` (closed, not yet erased, ``retain_until``
+:func:`datasmart.sip.jobs.retention.erase_expired` (closed, not yet erased, ``retain_until``
 before today) so ``--dry-run`` reports exactly what a real run would do.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import Sip, SipStatus
+from datasmart.sip.models import Sip, SipStatus
 
 __all__ = ["RetentionCounts", "retention_counts"]
 

@@ -2,7 +2,7 @@
 
 The forms check what a person filling them in can get wrong (an empty field, a mistyped
 personnummer, an end date before the start). The services check everything again and
-their :class:`~datasmart.sip.errors.SipValidationError` is put back on the field it names
+their :class:`~datasmart.sip.domain.errors.SipValidationError` is put back on the field it names
 (:func:`add_service_error`), so a rule lives in one place and the user still sees it next
 to the field.
 
@@ -22,11 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from datasmart.accounts.models import Organisation
-
-from .errors import SipValidationError
-from .identity import IdKind, parse_identity_number
-from .links import MAX_VALIDITY
-from .models import CloseReason, ConsentGivenBy, Meeting, Participant, ParticipantKind
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.identity import IdKind, parse_identity_number
+from datasmart.sip.models import CloseReason, ConsentGivenBy, Meeting, Participant, ParticipantKind
+from datasmart.sip.services.links import MAX_VALIDITY
 
 __all__ = [
     "CloseForm",

@@ -35,15 +35,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from datasmart.accounts.throttle import record_failure, too_many_failures
-
-from . import services
-from .access import LINK_SESSION
-from .access_log import who_for_person
-from .actors import PersonActor
-from .errors import SipNotFound, SipValidationError, StaleVersion
-from .forms import PersonResponseForm
-from .models import CloseReason, ResponseKind, Sip, SipStatus
-from .page_support import (
+from datasmart.sip import services
+from datasmart.sip.domain.access import LINK_SESSION
+from datasmart.sip.domain.access_log import who_for_person
+from datasmart.sip.domain.actors import PersonActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError, StaleVersion
+from datasmart.sip.models import CloseReason, ResponseKind, Sip, SipStatus
+from datasmart.sip.pages.forms import PersonResponseForm
+from datasmart.sip.pages.support import (
     end_link_session,
     link_is_open,
     person_actor,

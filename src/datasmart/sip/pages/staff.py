@@ -1,12 +1,12 @@
 """SIP pages for staff, reading: "Mina SIP:ar", starting a plan, the plan page, versions,
 comparison and the access log.
 
-Thin views: each turns the request into a :class:`~datasmart.sip.actors.StaffActor`
-(:func:`~datasmart.sip.page_support.staff_actor`) and calls :mod:`datasmart.sip.services`.
+Thin views: each turns the request into a :class:`~datasmart.sip.domain.actors.StaffActor`
+(:func:`~datasmart.sip.pages.support.staff_actor`) and calls :mod:`datasmart.sip.services`.
 A plan the user may not see is "not found" (404) exactly like an unknown one; the
 services have already written the denial to the audit log. The forms that change a plan
-are in :mod:`datasmart.sip.views_edit`, the person's pages in
-:mod:`datasmart.sip.person_views`.
+are in :mod:`datasmart.sip.pages.staff_edit`, the person's pages in
+:mod:`datasmart.sip.pages.person`.
 """
 
 from __future__ import annotations
@@ -29,15 +29,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from datasmart.accounts.permissions import Permission, deny
-
-from . import services
-from .access import is_owner
-from .actors import StaffActor
-from .errors import SipNotFound, SipValidationError
-from .forms import StartForm, add_service_error
-from .guards import may_start, require_caseworker
-from .models import ParticipantKind, ParticipantStatus, SipStatus
-from .page_support import (
+from datasmart.sip import services
+from datasmart.sip.domain.access import is_owner
+from datasmart.sip.domain.actors import StaffActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.guards import may_start, require_caseworker
+from datasmart.sip.models import ParticipantKind, ParticipantStatus, SipStatus
+from datasmart.sip.pages.forms import StartForm, add_service_error
+from datasmart.sip.pages.support import (
     SESSION_ORGANISATION,
     audit_no_organisation,
     comparison_rows,

@@ -3,7 +3,7 @@ follow-up, closing, invitation links and participants' answers.
 
 Every form that changes a plan carries the version the user read (hidden
 ``expected_version``). When someone else changed the plan in between, the services
-raise :class:`~datasmart.sip.errors.StaleVersion` and nothing is written: the page is shown
+raise :class:`~datasmart.sip.domain.errors.StaleVersion` and nothing is written: the page is shown
 again (HTTP 409) with a plain message, the current plan and **the user's own input kept**,
 so they can check what changed and save again. Nothing is ever overwritten silently.
 """
@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from datasmart.accounts.models import Organisation
-
-from . import services
-from .access import active_consent, is_owner
-from .actors import StaffActor
-from .errors import SipValidationError, StaleVersion
-from .forms import (
+from datasmart.sip import services
+from datasmart.sip.domain.access import active_consent, is_owner
+from datasmart.sip.domain.actors import StaffActor
+from datasmart.sip.domain.errors import SipValidationError, StaleVersion
+from datasmart.sip.models import ConsentGivenBy, Participant, ParticipantKind, Sip, SipStatus
+from datasmart.sip.pages.forms import (
     CloseForm,
     ConsentForm,
     DateRow,
@@ -47,8 +47,8 @@ from .forms import (
     add_service_error,
     row_formset,
 )
-from .models import ConsentGivenBy, Participant, ParticipantKind, Sip, SipStatus
-from .page_support import (
+from datasmart.sip.pages.staff import staff_page
+from datasmart.sip.pages.support import (
     content_organisation_ids,
     error_summary,
     not_found,
@@ -56,7 +56,6 @@ from .page_support import (
     plan_organisations,
     present_content,
 )
-from .views import staff_page
 
 Targets = dict[str, tuple[forms.Form, str | None]]
 

@@ -36,11 +36,9 @@ from django.utils.translation import gettext_lazy
 from datasmart.accounts.audit import record_event_autonomous
 from datasmart.accounts.models import Membership, Organisation
 from datasmart.accounts.permissions import Permission, has_permission
-
-from .access import LINK_SESSION, active_consent
-from .actors import PersonActor, StaffActor
-from .links import token_digest
-from .models import (
+from datasmart.sip.domain.access import LINK_SESSION, active_consent
+from datasmart.sip.domain.actors import PersonActor, StaffActor
+from datasmart.sip.models import (
     Consent,
     InvitationLink,
     Meeting,
@@ -51,6 +49,7 @@ from .models import (
     PlanVersion,
     Sip,
 )
+from datasmart.sip.services.links import token_digest
 
 __all__ = [
     "ErrorItem",
@@ -380,7 +379,7 @@ def participant_label(participant: Participant) -> str:
 
 
 def _key(item: Any) -> str:
-    # The same key as datasmart.sip.diff uses to decide what was added and removed.
+    # The same key as datasmart.sip.domain.diff uses to decide what was added and removed.
     return json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
 
 

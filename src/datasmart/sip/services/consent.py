@@ -8,7 +8,7 @@ earlier consents carry. Withdrawal withdraws every open consent at once and take
 in the same transaction: the next read by a participating organisation finds nothing.
 
 Who may give consent depends on the person's age (a guardian for a child under 15, the
-person for an adult): :func:`datasmart.sip.plausibility.check_consent_giver`.
+person for an adult): :func:`datasmart.sip.domain.plausibility.check_consent_giver`.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import get_visible_sip, is_owner, open_consents
-from .access_log import log_access
-from .actors import Actor, PersonActor
-from .errors import SipValidationError
-from .guards import (
+from datasmart.sip.domain.access import get_visible_sip, is_owner, open_consents
+from datasmart.sip.domain.access_log import log_access
+from datasmart.sip.domain.actors import Actor, PersonActor
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.guards import (
     apply_write,
     audit,
     bounded_text,
@@ -34,8 +34,8 @@ from .guards import (
     require_person,
     resolve_organisations,
 )
-from .models import AccessAction, Consent, ConsentGivenBy, Sip
-from .plausibility import check_consent_giver
+from datasmart.sip.domain.plausibility import check_consent_giver
+from datasmart.sip.models import AccessAction, Consent, ConsentGivenBy, Sip
 
 __all__ = ["record_consent", "withdraw_consent"]
 

@@ -3,8 +3,8 @@ staff account (part of :mod:`datasmart.sip.services`).
 
 The secret is 256 bits from :func:`secrets.token_urlsafe`; only its SHA-256 is stored,
 so a database leak yields no working link. A link works once and until it expires;
-opening it starts a session (a :class:`~datasmart.sip.actors.PersonActor`) limited to that
-plan for :data:`~datasmart.sip.access.LINK_SESSION`. Unknown, used and expired secrets
+opening it starts a session (a :class:`~datasmart.sip.domain.actors.PersonActor`) limited to that
+plan for :data:`~datasmart.sip.domain.access.LINK_SESSION`. Unknown, used and expired secrets
 all raise :class:`SipNotFound` (the reason goes to the audit log, not to the caller).
 
 Links are credentials, not plan content: creating or opening one is logged and audited
@@ -23,12 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import audit_denied, get_visible_sip, parse_uuid
-from .access_log import log_access
-from .actors import Actor, PersonActor
-from .errors import SipNotFound, SipValidationError
-from .guards import audit, require_active, require_staff
-from .models import AccessAction, InvitationLink, Participant, ParticipantKind
+from datasmart.sip.domain.access import audit_denied, get_visible_sip, parse_uuid
+from datasmart.sip.domain.access_log import log_access
+from datasmart.sip.domain.actors import Actor, PersonActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.guards import audit, require_active, require_staff
+from datasmart.sip.models import AccessAction, InvitationLink, Participant, ParticipantKind
 
 __all__ = ["MAX_VALIDITY", "create_invitation_link", "redeem_invitation_link", "token_digest"]
 

@@ -15,11 +15,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .access import active_consent, audit_denied, get_visible_sip, parse_uuid, valid_link
-from .access_log import log_access
-from .actors import Actor, StaffActor
-from .errors import SipNotFound, SipValidationError
-from .guards import (
+from datasmart.sip.domain.access import (
+    active_consent,
+    audit_denied,
+    get_visible_sip,
+    parse_uuid,
+    valid_link,
+)
+from datasmart.sip.domain.access_log import log_access
+from datasmart.sip.domain.actors import Actor, StaffActor
+from datasmart.sip.domain.errors import SipNotFound, SipValidationError
+from datasmart.sip.domain.guards import (
     apply_write,
     audit,
     aware_datetime,
@@ -30,7 +36,9 @@ from .guards import (
     require_staff,
     resolve_organisations,
 )
-from .models import (
+from datasmart.sip.domain.plausibility import MEETING_HORIZON, check_event_time
+from datasmart.sip.domain.schemas import ParticipantIn, parse_participants
+from datasmart.sip.models import (
     AccessAction,
     Meeting,
     MeetingKind,
@@ -39,8 +47,6 @@ from .models import (
     ParticipantStatus,
     Sip,
 )
-from .plausibility import MEETING_HORIZON, check_event_time
-from .schemas import ParticipantIn, parse_participants
 
 __all__ = ["invite", "record_meeting_held", "respond", "schedule_follow_up"]
 
@@ -60,7 +66,7 @@ def invite(
 ) -> Meeting:
     """Invite participants to a meeting (the first SIP meeting if there is none yet,
     otherwise a follow-up). ``participants`` are dicts shaped like
-    :class:`~datasmart.sip.schemas.ParticipantIn`."""
+    :class:`~datasmart.sip.domain.schemas.ParticipantIn`."""
     sip = get_visible_sip(actor, sip_id)
     staff = require_staff(actor, sip, "invite")
     require_active(sip)

@@ -14,12 +14,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .access import get_visible_sip, is_owner
-from .access_log import log_access, log_of, who_for_person
-from .actors import Actor, PersonActor
-from .guards import forbid, require_person
-from .identity import decrypt_identity
-from .models import AccessAction, Sip
+from datasmart.sip.domain.access import get_visible_sip, is_owner
+from datasmart.sip.domain.access_log import log_access, log_of, who_for_person
+from datasmart.sip.domain.actors import Actor, PersonActor
+from datasmart.sip.domain.guards import forbid, require_person
+from datasmart.sip.domain.identity import decrypt_identity
+from datasmart.sip.models import AccessAction, Sip
 
 __all__ = ["export_person_data"]
 

@@ -1,8 +1,8 @@
 """Starting, reading, revising and closing plans (part of :mod:`datasmart.sip.services`).
 
-Every function takes an actor, checks access first (:mod:`datasmart.sip.access`), logs
+Every function takes an actor, checks access first (:mod:`datasmart.sip.domain.access`), logs
 to :class:`~datasmart.sip.models.SipAccessLog` in the same transaction as the read or
-write, and writes apply optimistic locking (:func:`datasmart.sip.guards.apply_write`).
+write, and writes apply optimistic locking (:func:`datasmart.sip.domain.guards.apply_write`).
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 
 from datasmart.accounts.models import Organisation
 from datasmart.geo.models import Level, Unit
-
-from .access import get_visible_sip, visible_sips
-from .access_log import log_access, log_list, log_of
-from .actors import Actor, PersonActor
-from .diff import diff_plan_content
-from .errors import SipValidationError
-from .guards import (
+from datasmart.sip.domain.access import get_visible_sip, visible_sips
+from datasmart.sip.domain.access_log import log_access, log_list, log_of
+from datasmart.sip.domain.actors import Actor, PersonActor
+from datasmart.sip.domain.diff import diff_plan_content
+from datasmart.sip.domain.errors import SipValidationError
+from datasmart.sip.domain.guards import (
     apply_write,
     audit,
     bounded_text,
@@ -36,8 +35,16 @@ from .guards import (
     require_staff,
     resolve_organisations,
 )
-from .identity import IdKind, parse_identity_number
-from .models import (
+from datasmart.sip.domain.identity import IdKind, parse_identity_number
+from datasmart.sip.domain.plausibility import (
+    ADULT_AGE,
+    age_on,
+    check_birth_date,
+    check_is_child,
+    check_plan_dates,
+)
+from datasmart.sip.domain.schemas import PlanContent, parse_plan_content
+from datasmart.sip.models import (
     AccessAction,
     CloseReason,
     Meeting,
@@ -49,14 +56,6 @@ from .models import (
     SipAccessLog,
     SipStatus,
 )
-from .plausibility import (
-    ADULT_AGE,
-    age_on,
-    check_birth_date,
-    check_is_child,
-    check_plan_dates,
-)
-from .schemas import PlanContent, parse_plan_content
 
 __all__ = [
     "access_log",
@@ -125,9 +124,9 @@ def start_sip(
     """Start a plan for the person with identity number ``person_id``.
 
     Needs the caseworker role (``CREATE_SIP`` through a role, not superuser status:
-    :func:`~datasmart.sip.guards.require_caseworker`) in the actor's organisation, which
+    :func:`~datasmart.sip.domain.guards.require_caseworker`) in the actor's organisation, which
     becomes the owner. ``id_kind`` forces the kind of number (see
-    :func:`datasmart.sip.identity.parse_identity_number`); by default it is detected.
+    :func:`datasmart.sip.domain.identity.parse_identity_number`); by default it is detected.
     One ongoing plan per person and owner organisation.
 
     ``is_child`` must agree with the age the number gives (under 18: a child); None

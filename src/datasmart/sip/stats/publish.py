@@ -79,8 +79,8 @@ from datasmart.indicators.services import (
     units_frame,
     write_batch,
 )
-
-from .models import (
+from datasmart.sip.domain.plausibility import EARLIEST_EVENT
+from datasmart.sip.models import (
     CloseReason,
     Meeting,
     MeetingKind,
@@ -89,7 +89,6 @@ from .models import (
     Sip,
     SipStatus,
 )
-from .plausibility import EARLIEST_EVENT
 
 __all__ = [
     "CLOSED_CODES",
