@@ -1,7 +1,7 @@
 """Identifier systems, code systems and extension URLs of the SIP FHIR mapping.
 
 Everything a receiving system must recognise is named here once, with the reason for the
-choice, so export (:mod:`.fhir_export`) and import (:mod:`.fhir_import`) cannot drift apart.
+choice, so export (:mod:`.export`) and import (:mod:`.imports`) cannot drift apart.
 
 Identity numbers follow HL7 Sweden's base profiles (SEBasePatient), the national FHIR
 convention:

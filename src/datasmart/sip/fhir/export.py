@@ -11,7 +11,7 @@ Composition; the receiver gets the plan's data, not a frozen paper). It holds
   extensions for the SIP and plan version numbers, follow-up dates, child plan, closure.
   The owner organisation (the one that started the plan and keeps its record) is the
   ``assigner`` of the plan's identifier.
-- ``Patient`` — the person: identity number (systems in :mod:`.fhir_codes`), name, birth
+- ``Patient`` — the person: identity number (systems in :mod:`.codes`), name, birth
   date (derived from the number).
 - ``Organization`` — one per organisation involved (organisationsnummer, name, datasmart
   id); a unit such as "BUP Kiruna" is an ``Organization`` that is ``partOf`` its

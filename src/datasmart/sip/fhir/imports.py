@@ -4,7 +4,7 @@
 The bundle is first validated resource by resource with ``fhir.resources``, so a broken
 resource is reported by name and position ("Consent (post 7): period.start …") rather
 than as one long pydantic error about the bundle. Then the plan is read back by following
-references from the single ``CarePlan`` (see :mod:`.fhir_export` for the mapping). Every
+references from the single ``CarePlan`` (see :mod:`.export` for the mapping). Every
 problem raises :class:`~datasmart.sip.domain.errors.SipValidationError` with a Swedish message
 and ``field`` naming the resource and element, e.g. ``CarePlan.status`` or
 ``Organization[2].identifier``.

@@ -6,8 +6,8 @@ Two layers:
   :class:`~datasmart.sip.domain.snapshot.SipSnapshot` into a FHIR ``Bundle`` (CarePlan, CareTeam,
   Consent, Goal, ServiceRequest, Task, Appointment, Patient, Organization, RelatedPerson),
   :func:`bundle_to_plan` reads one back, and ``bundle_to_plan(plan_to_bundle(s)) == s``.
-  The mapping is described in :mod:`.fhir_export`, identifier systems and extension URLs
-  in :mod:`.fhir_codes`, the reading rules in :mod:`.fhir_import`. Resources are built
+  The mapping is described in :mod:`.export`, identifier systems and extension URLs
+  in :mod:`.codes`, the reading rules in :mod:`.imports`. Resources are built
   and validated with ``fhir.resources`` (8.x models FHIR R5).
 - **services** with an actor, like every SIP read and write (ADR 0004):
   :func:`export_fhir` and :func:`import_fhir`. They check need-to-know access with
