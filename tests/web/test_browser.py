@@ -171,10 +171,10 @@ def test_unit_pages_draw(page, server, code: str, name: str) -> None:  # type: i
     _wait_chart(page, "#series")
     # the breadcrumb links up; the table alternative opens with the keyboard
     assert page.locator("nav.breadcrumb a[aria-current='page']").count() == 1
-    summary = page.locator("details summary").first
-    summary.focus()
+    table_details = page.locator("main details.table-details").first
+    table_details.locator("summary").focus()
     page.keyboard.press("Enter")
-    assert page.locator("details").first.get_attribute("open") is not None
+    assert table_details.get_attribute("open") is not None
     _shot(page, name)
     assert page.problems == []
 
