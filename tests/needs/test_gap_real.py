@@ -5,6 +5,8 @@ the same age group in the same year, expected in that year too."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -82,3 +84,28 @@ def test_gap_without_results_is_missing_not_zero() -> None:
     prevalence.load_prevalence()
     rows = gap.gap_rows("region", "13")
     assert rows and all(r["delivered"] is None and r["coverage"] is None for r in rows)
+
+
+def test_lan_page_shows_key_indicators_from_the_unit_profile(client: Any) -> None:
+    """The län page's compact table holds the unit profile's figures, rounded by the
+    platform's one rounding function (NASP suicide rate 15+, one decimal)."""
+    from datasmart.indicators import results
+    from datasmart.indicators.loaders import load_real_indicators
+    from datasmart.indicators.models import Indicator
+    from datasmart.indicators.rounding import format_value
+
+    load_real_indicators(only=["nasp_suicide_15plus"])
+    for ind in Indicator.objects.filter(code__startswith="suicide-rate-15plus"):
+        results.compute_indicator(ind, by=SYSTEM)
+    prevalence.load_prevalence()
+    profile = {r["code"]: r for r in results.unit_profile("13") if r.get("value") is not None}
+    assert profile, "no unit profile rows"
+    page = client.get("/behov/lan/13/").content.decode()
+    table = page[
+        page.index('id="lan-indicators"') : page.index(
+            "</table>", page.index('id="lan-indicators"')
+        )
+    ]
+    for code, row in profile.items():
+        assert f"/indikatorer/{code}/" in table
+        assert f">{format_value(row['value'], 1)}<" in table

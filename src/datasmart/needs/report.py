@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level
+from datasmart.indicators.rounding import round_half_up, rounded
 from datasmart.needs.expected import (
     HORIZONS,
     basis,
@@ -75,7 +76,8 @@ def lan_report(code: str, horizon: int = 10) -> dict[str, Any]:
                 "later_low": later[0],
                 "later": later[1],
                 "later_high": later[2],
-                "change": later[1] - now[1],
+                # from the figures as shown, so that the column adds up on the page
+                "change": round_half_up(later[1], 0) - round_half_up(now[1], 0),  # type: ignore[operator]
                 "range_unknown": c["range_unknown"],
                 "judgement": c["judgement"],
             }
@@ -95,11 +97,50 @@ def lan_report(code: str, horizon: int = 10) -> dict[str, Any]:
         "conditions": conditions_rows,
         "kommuner": kommuner,
         "gaps": gap_rows("region", code),
+        "indicators": key_indicators(code),
         "caveat": UNDERESTIMATE_CAVEAT,
         "cube": cube,
         "hi": hi,
         "expected_total_now": sum(r["now"] for r in conditions_rows),
     }
+
+
+def key_indicators(code: str) -> list[dict[str, Any]]:
+    """The län's key indicators: its rows of the indicator unit profile
+    (:func:`datasmart.indicators.results.unit_profile`, the same figures as the
+    indicator profile page) that have a value, each rounded by the platform's one
+    rounding function with the indicator's own decimals, beside the national value."""
+    from django.utils.translation import get_language
+
+    from datasmart.indicators.models import Indicator
+    from datasmart.indicators.results import unit_profile
+    from datasmart.indicators.rounding import decimals_for, format_value
+
+    profile = [
+        r for r in unit_profile(code) if r.get("status") == "ok" and r.get("value") is not None
+    ]
+    inds = {i.code: i for i in Indicator.objects.filter(code__in=[r["code"] for r in profile])}
+    english = get_language() == "en"
+    out = []
+    for r in profile:
+        ind = inds.get(r["code"])
+        if ind is None:
+            continue
+        decimals = decimals_for(ind)
+        unit = ind.value_unit or ("%" if ind.type == "proportion" and ind.multiplier == 100 else "")
+        out.append(
+            {
+                "code": ind.code,
+                "title": ind.title_en if english and ind.title_en else ind.title_sv,
+                "unit": _(unit) if unit else "",
+                "period": r.get("period"),
+                "value": r["value"],
+                "value_text": format_value(r["value"], decimals),
+                "national_value": r.get("national_value"),
+                "national_text": format_value(r.get("national_value"), decimals) or "–",
+            }
+        )
+    return out
 
 
 def lan_excel(report: dict[str, Any]) -> bytes:
@@ -178,6 +219,18 @@ def lan_excel(report: dict[str, Any]) -> bytes:
                 None if g["delivered"] is None else round(g["delivered"]),
                 None if g["coverage"] is None else round(g["coverage"], 3),
                 None if g["gap_per_10000"] is None else round(g["gap_per_10000"], 1),
+            ]
+        )
+    ws5 = wb.create_sheet(_("Nyckelindikatorer")[:31])
+    ws5.append([_("Indikator"), _("Period"), _("Länet"), _("Riket"), _("Enhet")])
+    for i in report["indicators"]:
+        ws5.append(
+            [
+                i["title"],
+                i["period"],
+                rounded(i["value"], 2),
+                rounded(i["national_value"], 2),
+                i["unit"],
             ]
         )
     ws4 = wb.create_sheet(_("Källor")[:31])

@@ -16,3 +16,15 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def dec(value: Any, decimals: int = 1) -> str:
+    """``value|dec:2`` — a figure with ``decimals`` decimals, rounded once by the platform's
+    one rounding function (:func:`datasmart.indicators.rounding.format_value`), so the
+    needs pages round as the indicator pages do; "–" for no value."""
+    from datasmart.indicators.rounding import format_value
+
+    if value is None or value == "":
+        return "–"
+    return format_value(value, int(decimals)) or "–"
