@@ -21,6 +21,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from datasmart.api.responses import csv_response
@@ -51,7 +53,7 @@ def _survey(year: int, code: str) -> Survey:
     survey = Survey.objects.select_related("agreement").filter(agreement__year=year, code=code)
     found = survey.first()
     if found is None:
-        raise Http404(f"Ingen enkät {code!r} för {year}.")
+        raise Http404(_("Ingen enkät %(code)r för %(year)s.") % {"code": code, "year": year})
     return found
 
 
@@ -82,12 +84,12 @@ def _parse(survey: Survey, post: Any) -> tuple[dict[str, Any], dict[str, str], d
             try:
                 number = float(value.replace(" ", "").replace("\u00a0", "").replace(",", "."))
             except ValueError:
-                errors[q["code"]] = "Ange ett tal, till exempel 12 eller 3,5."
+                errors[q["code"]] = _("Ange ett tal, till exempel 12 eller 3,5.")
                 continue
             answers[q["code"]] = int(number) if number.is_integer() else number
         elif q["type"] == "yesno":
             if value not in YESNO:
-                errors[q["code"]] = "Välj ja eller nej."
+                errors[q["code"]] = _("Välj ja eller nej.")
                 continue
             answers[q["code"]] = YESNO[value]
         else:
@@ -113,7 +115,7 @@ def answer(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
     survey = _survey(year, code)
     unit = Unit.objects.filter(code=unit_code).first()
     if unit is None:
-        raise Http404(f"Ingen kommun eller region med koden {unit_code}.")
+        raise Http404(_("Ingen kommun eller region med koden %(code)s.") % {"code": unit_code})
     try:
         response = followup.get_response(
             survey, unit_code=unit.code, by=request.user, request=request
@@ -130,7 +132,7 @@ def answer(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
         submit = request.POST.get("action") == "skicka"
         answers, raw, errors = _parse(survey, request.POST)
         if errors:
-            error = "Rätta de markerade svaren."
+            error = _("Rätta de markerade svaren.")
             status = 400
         else:
             try:
@@ -148,7 +150,7 @@ def answer(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
             else:
                 messages.success(
                     request,
-                    "Svaret är inskickat. Tack!" if submit else "Utkastet är sparat.",
+                    _("Svaret är inskickat. Tack!") if submit else _("Utkastet är sparat."),
                 )
                 return HttpResponseRedirect(request.path)
     submitted = response is not None and response.status == ResponseStatus.SUBMITTED
@@ -167,7 +169,7 @@ def answer(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
         "unit": unit,
         "response": response,
         "submitted": submitted,
-        "status_label": ResponseStatus(response.status).label if response else "Inte påbörjad",
+        "status_label": ResponseStatus(response.status).label if response else _("Inte påbörjad"),
         "questions": questions,
         "error": error,
         "editable": may_report and not submitted,
@@ -183,7 +185,7 @@ def reopen(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
     survey = _survey(year, code)
     response = SurveyResponse.objects.filter(survey=survey, unit__code=unit_code).first()
     if response is None:
-        raise Http404("Inget svar att öppna.")
+        raise Http404(_("Inget svar att öppna."))
     try:
         followup.reopen_response(
             response, reason=request.POST.get("reason", ""), by=request.user, request=request
@@ -191,7 +193,9 @@ def reopen(request: HttpRequest, year: int, code: str, unit_code: str) -> HttpRe
     except FundingError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Svaret från {response.unit.name} är öppnat igen.")
+        messages.success(
+            request, _("Svaret från %(name)s är öppnat igen.") % {"name": response.unit.name}
+        )
     return HttpResponseRedirect(reverse("funding:answer", args=[year, code, unit_code]))
 
 
@@ -228,7 +232,7 @@ def condition_create(request: HttpRequest, year: int) -> HttpResponse:
     try:
         due_date = dt.date.fromisoformat(due) if due else None
     except ValueError:
-        messages.error(request, "Ange datum som ÅÅÅÅ-MM-DD.")
+        messages.error(request, _("Ange datum som ÅÅÅÅ-MM-DD."))
         return HttpResponseRedirect(reverse("funding:reporting", args=[year]) + "#villkor")
     post_code = request.POST.get("post", "")
     post = agreement.posts.filter(code=post_code).first() if post_code else None
@@ -246,7 +250,7 @@ def condition_create(request: HttpRequest, year: int) -> HttpResponse:
     except FundingError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("funding:reporting", args=[year]) + "#villkor")
-    messages.success(request, f"Villkoret {condition.code} är tillagt.")
+    messages.success(request, _("Villkoret %(code)s är tillagt.") % {"code": condition.code})
     return HttpResponseRedirect(reverse("funding:condition", args=[year, condition.code]))
 
 
@@ -258,7 +262,7 @@ def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
     agreement = _get(year)
     cond = Condition.objects.filter(agreement=agreement, code=code).first()
     if cond is None:
-        raise Http404(f"Inget villkor {code!r} för {year}.")
+        raise Http404(_("Inget villkor %(code)r för %(year)s.") % {"code": code, "year": year})
     if request.method == "POST":
         unit_code = request.POST.get("unit", "")
         try:
@@ -274,7 +278,10 @@ def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             unit_name = Unit.objects.filter(code=unit_code).values_list("name", flat=True).first()
-            messages.success(request, f"Bedömningen för {unit_name or unit_code} är sparad.")
+            messages.success(
+                request,
+                _("Bedömningen för %(name)s är sparad.") % {"name": unit_name or unit_code},
+            )
         return HttpResponseRedirect(request.path + f"#u{unit_code}")
     fulfilments = {f.unit_id: f for f in cond.fulfilments.all()}
     labels = dict(FulfilmentStatus.choices)
@@ -284,7 +291,7 @@ def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
             "f": fulfilments.get(u.pk),
             "label": labels.get(fulfilments[u.pk].status, fulfilments[u.pk].status)
             if u.pk in fulfilments
-            else "Inte bedömt",
+            else _("Inte bedömt"),
         }
         for u in followup.expected_units(agreement, cond.recipient_level)
     ]
@@ -319,7 +326,9 @@ def payouts(request: HttpRequest, year: int) -> HttpResponse:
     if wanted is not None:
         run = next((r for r in runs if r.pk == wanted), None)
         if run is None:
-            raise Http404(f"Ingen sparad körning nr {wanted} för {year}.")
+            raise Http404(
+                _("Ingen sparad körning nr %(n)s för %(year)s.") % {"n": wanted, "year": year}
+            )
     level = request.GET.get("niva", "region")
     if level not in PAYOUT_LEVELS:
         level = "region"
@@ -342,7 +351,11 @@ def payouts(request: HttpRequest, year: int) -> HttpResponse:
         "runs": runs,
         "run": run,
         "level": level,
-        "levels": [("region", "Regioner och län"), ("kommun", "Kommuner"), ("ovrigt", "SKR")],
+        "levels": [
+            ("region", _("Regioner och län")),
+            ("kommun", _("Kommuner")),
+            ("ovrigt", "SKR"),
+        ],
         "recipient": recipient,
         "rows": rows,
         "totals": [(labels[k], v) for k, v in totals.items()],
@@ -368,12 +381,12 @@ def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
         .first()
     )
     if line is None:
-        raise Http404("Ingen sådan rad.")
+        raise Http404(_("Ingen sådan rad."))
     raw_date = request.POST.get("date", "").strip()
     try:
         date = dt.date.fromisoformat(raw_date) if raw_date else None
     except ValueError:
-        messages.error(request, "Ange datum som ÅÅÅÅ-MM-DD.")
+        messages.error(request, _("Ange datum som ÅÅÅÅ-MM-DD."))
     else:
         try:
             followup.set_payout(
@@ -389,8 +402,11 @@ def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Utbetalningen till {line.recipient_name} "
-                f"({line.post.name if line.post else line.post_code}) är sparad.",
+                _("Utbetalningen till %(name)s (%(post)s) är sparad.")
+                % {
+                    "name": line.recipient_name,
+                    "post": line.post.name if line.post else line.post_code,
+                },
             )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -432,10 +448,10 @@ def results(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
 # --------------------------------------------------------------------------- survey editing
 
 QUESTION_TYPE_LABELS = [
-    ("text", "Text"),
-    ("number", "Tal"),
-    ("yesno", "Ja eller nej"),
-    ("choice", "Ett av flera alternativ"),
+    ("text", gettext_lazy("Text")),
+    ("number", gettext_lazy("Tal")),
+    ("yesno", gettext_lazy("Ja eller nej")),
+    ("choice", gettext_lazy("Ett av flera alternativ")),
 ]
 BLANK_QUESTION_ROWS = 3
 
@@ -538,7 +554,7 @@ def survey_edit(request: HttpRequest, year: int, code: str | None = None) -> Htt
                 try:
                     due_date = dt.date.fromisoformat(values["due_date"])
                 except ValueError:
-                    raise FundingError("Ange sista dag som ÅÅÅÅ-MM-DD.") from None
+                    raise FundingError(_("Ange sista dag som ÅÅÅÅ-MM-DD.")) from None
                 if survey is None:
                     saved = followup.create_survey(
                         agreement,
@@ -565,7 +581,12 @@ def survey_edit(request: HttpRequest, year: int, code: str | None = None) -> Htt
             else:
                 messages.success(
                     request,
-                    f"Enkäten {saved.title} är {'sparad' if survey else 'skapad'}.",
+                    (
+                        _("Enkäten %(title)s är sparad.")
+                        if survey
+                        else _("Enkäten %(title)s är skapad.")
+                    )
+                    % {"title": saved.title},
                 )
                 return HttpResponseRedirect(
                     reverse("funding:reporting", args=[year]) + f"?enkat={saved.code}#svar"
@@ -576,7 +597,7 @@ def survey_edit(request: HttpRequest, year: int, code: str | None = None) -> Htt
         "values": values,
         "rows": rows,
         "types": QUESTION_TYPE_LABELS,
-        "levels": [("kommun", "Kommuner"), ("region", "Regioner")],
+        "levels": [("kommun", _("Kommuner")), ("region", _("Regioner"))],
         "error": error,
         "answered": survey.responses.exists() if survey else False,
     }

@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from datasmart.accounts.audit import SYSTEM, record_event
 from datasmart.accounts.models import Membership
@@ -36,7 +37,11 @@ REMIND_COLUMNS: Final = (
     "due_date",
     "emails",
 )
-STATUS_LABELS: Final = {"submitted": "Inskickad", "draft": "Utkast", "missing": "Inte påbörjad"}
+STATUS_LABELS: Final = {
+    "submitted": gettext_lazy("Inskickad"),
+    "draft": gettext_lazy("Utkast"),
+    "missing": gettext_lazy("Inte påbörjad"),
+}
 
 
 def reporter_emails(unit_codes: list[str]) -> dict[str, list[str]]:
@@ -63,7 +68,7 @@ class RemindRow:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return str(STATUS_LABELS[self.status])
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from datasmart.api.responses import csv_response
@@ -35,8 +37,8 @@ from .page_support import require_view as _view
 from .rights import is_administrator
 from .texts import kronor
 
-LEVELS = {"region": "Regioner och län", "kommun": "Kommuner"}
-MEASURES = {"per_invanare": "Kronor per invånare", "kr": "Kronor"}
+LEVELS = {"region": gettext_lazy("Regioner och län"), "kommun": gettext_lazy("Kommuner")}
+MEASURES = {"per_invanare": gettext_lazy("Kronor per invånare"), "kr": gettext_lazy("Kronor")}
 SORTS = ("namn", "kod", "belopp", "per_invanare")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -192,7 +194,7 @@ def agreement_detail(request: HttpRequest, year: int) -> HttpResponse:
                 ],
                 geojson_url=geojson_url,
                 topojson_url=topojson_url,
-                value_label="Kr per invånare" if per else "Kronor",
+                value_label=_("Kr per invånare") if per else _("Kronor"),
                 value_format=",.2f" if per else ",.0f",
             )
         rows = _sort_rows(rows, sort, direction)
@@ -292,7 +294,7 @@ def scenario(request: HttpRequest, year: int) -> HttpResponse:
         "policy": policy,
         "policies": [(p.value, p.label) for p in AcceptancePolicy],
         "level": level,
-        "levels": [*LEVELS.items(), ("alla", "Alla mottagare")],
+        "levels": [*LEVELS.items(), ("alla", _("Alla mottagare"))],
         "has_keys": has_keys,
         "result": None,
         "error": None,
@@ -326,7 +328,7 @@ def scenario(request: HttpRequest, year: int) -> HttpResponse:
                     ],
                     geojson_url=geojson_url,
                     topojson_url=topojson_url,
-                    value_label="Skillnad (%)",
+                    value_label=_("Skillnad (%)"),
                     value_format=",.1f",
                     diverging=True,
                     height=640,
@@ -369,7 +371,7 @@ def annex(request: HttpRequest, year: int, fmt: str) -> HttpResponseBase:
     if run_id is not None:
         run = agreement.runs.filter(pk=run_id).first()
         if run is None:
-            raise Http404(f"Ingen körning nr {run_id} för {year}.")
+            raise Http404(_("Ingen körning nr %(n)s för %(year)s.") % {"n": run_id, "year": year})
         result = services.run_allocation_result(run)
     else:
         try:
@@ -397,12 +399,17 @@ def run_create(request: HttpRequest, year: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Fördelningen är sparad som körning nr {run.pk} ({kronor(run.paid_sek)} utbetalas).",
+            _("Fördelningen är sparad som körning nr %(n)s (%(amount)s utbetalas).")
+            % {"n": run.pk, "amount": kronor(run.paid_sek)},
         )
     return HttpResponseRedirect(reverse("funding:agreement", args=[year]) + "#korningar")
 
 
-STATUS_LABELS = {"submitted": "Inskickad", "draft": "Utkast", "missing": "Inte påbörjad"}
+STATUS_LABELS = {
+    "submitted": gettext_lazy("Inskickad"),
+    "draft": gettext_lazy("Utkast"),
+    "missing": gettext_lazy("Inte påbörjad"),
+}
 
 
 @login_required
