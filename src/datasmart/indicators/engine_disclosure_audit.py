@@ -24,17 +24,23 @@ with threshold *t*:
 * **every other hidden cell** (secondary, a zero, a count ≥ t, a source-suppressed
   cell) needs ``hi_c − lo_c ≥ 1``: it is not pinned to one value.
 
-Solving two LPs per hidden cell would be slow on a national table with ~1 600 hidden
-cells, so the audit first *certifies* cells in batches: any feasible point ``x`` with
-``x_c ≥ v_c + (t − v_c)`` proves ``hi_c ≥ t`` (likewise for the lower side), and one LP
-"maximise Σ min(x_c − v_c, target_c)" over all uncertified cells (scipy's HiGHS,
-``scipy.optimize.linprog(method="highs")``) certifies most of them at once. Only cells
-left uncertified after the batches get their own exact LP, restricted to the connected
-component of unknowns they belong to. A cell whose exact bound breaks the rule is
-*failing*; the dual values of that LP (``eqlin.marginals``) say which shown cells bind
-the bound, and the cheapest of them (smallest positive count, finest unit) is returned
-to be hidden next. :func:`datasmart.indicators.engine_disclosure.suppression` repeats
-secondary search and audit until nothing fails.
+The LP separates into the connected components of the unknowns (an equation joins its
+unknown terms; cells never share an equation across periods), and a cell's interval
+depends on its own component alone, so the audit keeps only the components that hold a
+hidden cell (a national-only indicator has hundreds of thousands of unpublished kommun
+cells in components without one) and skips the feasibility LP when the true values
+already are a feasible point. Solving two LPs per hidden cell would be slow on a
+national table with ~1 600 hidden cells, so the audit first *certifies* cells in
+batches: any feasible point ``x`` with ``x_c ≥ v_c + (t − v_c)`` proves ``hi_c ≥ t``
+(likewise for the lower side), and one LP "maximise Σ min(x_c − v_c, target_c)" over
+all uncertified cells (scipy's HiGHS, ``scipy.optimize.linprog(method="highs")``)
+certifies most of them at once. Only cells left uncertified after the batches get their
+own exact LP, restricted to the connected component of unknowns they belong to. A cell
+whose exact bound breaks the rule is *failing*; the dual values of that LP
+(``eqlin.marginals``) say which shown cells bind the bound, and the cheapest of them
+(smallest positive count, finest unit) is returned to be hidden next.
+:func:`datasmart.indicators.engine_disclosure.suppression` repeats secondary search and
+audit until nothing fails.
 """
 
 from __future__ import annotations
@@ -148,6 +154,7 @@ class _Lp:
         unknown_row: npt.NDArray[np.bool_],
         *,
         strict: bool = False,
+        audited: npt.NDArray[np.bool_] | None = None,
     ) -> None:
         series = problem.series
         sizes = [s.rows.size for s in series]
@@ -193,7 +200,42 @@ class _Lp:
         eq_a, slot_a, coef_a, unk = eq_a[use], slot_a[use], coef_a[use], unk[use]
         eq_ids, eq_a = np.unique(eq_a, return_inverse=True)
         n_eq = eq_ids.size
-        self.var_slot = np.flatnonzero(self.unknown)
+        # Connected components of the unknowns (an equation joins its unknown terms), on
+        # the bipartite graph unknown slot – equation: O(nonzeros), no Aᵀ A product.
+        all_vars = np.flatnonzero(self.unknown)
+        var_of = np.full(n_slots, -1, np.int64)
+        var_of[all_vars] = np.arange(all_vars.size)
+        n_all = all_vars.size
+        graph = sp.coo_array(
+            (np.ones(int(unk.sum())), (var_of[slot_a[unk]], n_all + eq_a[unk])),
+            shape=(n_all + n_eq, n_all + n_eq),
+        )
+        label = (
+            connected_components(graph, directed=False)[1].astype(np.int64)
+            if n_all + n_eq
+            else np.zeros(0, np.int64)
+        )
+        var_label, eq_label = label[:n_all], label[n_all:]
+        # Only the components holding an audited cell matter: the LP separates into its
+        # components (no equation has unknowns from two), so a cell's interval depends on
+        # its own component's equations alone. A national-only indicator has hundreds of
+        # thousands of unpublished kommun cells whose components hold no hidden cell.
+        if audited is not None:
+            keep = np.zeros(int(label.max()) + 1 if label.size else 0, dtype=bool)
+            keep[var_label[audited[self.slot_row[all_vars]]]] = True
+            kept_vars = keep[var_label]
+            kept_eqs = keep[eq_label]
+        else:
+            kept_vars = np.ones(n_all, dtype=bool)
+            kept_eqs = np.ones(n_eq, dtype=bool)
+        use = kept_eqs[eq_a]
+        eq_a, slot_a, coef_a, unk = eq_a[use], slot_a[use], coef_a[use], unk[use]
+        eq_keep = np.flatnonzero(kept_eqs)
+        eq_new = np.full(n_eq, -1, np.int64)
+        eq_new[eq_keep] = np.arange(eq_keep.size)
+        eq_a = eq_new[eq_a]
+        n_eq = eq_keep.size
+        self.var_slot = all_vars[kept_vars]
         var_of = np.full(n_slots, -1, np.int64)
         var_of[self.var_slot] = np.arange(self.var_slot.size)
         self.n_var = self.var_slot.size
@@ -208,18 +250,18 @@ class _Lp:
         # Shown slots of each equation, for choosing which one to hide (dual values).
         self.S = sp.csr_array((coef_a[~unk], (eq_a[~unk], slot_a[~unk])), shape=(n_eq, n_slots))
         self.var_of = var_of
-        # Connected components of the unknowns (equations join their terms).
-        if self.n_var:
-            inc = (self.A != 0).astype(np.float64)
-            adj = (inc.T @ inc).tocsr()
-            _, self.component = connected_components(adj, directed=False)
-            eq_comp = np.full(n_eq, -1, np.int64)
-            rows_nz, cols_nz = inc.nonzero()
-            eq_comp[rows_nz] = self.component[cols_nz]
-            self.eq_component = eq_comp
-        else:
-            self.component = np.zeros(0, np.int64)
-            self.eq_component = np.zeros(n_eq, np.int64)
+        self.component = var_label[kept_vars].astype(np.int64)
+        self.eq_component = eq_label[eq_keep].astype(np.int64)
+        # The true values are a feasible point when every kept equation has only known
+        # terms, they add up to within HiGHS' feasibility tolerance, and the unknowns are
+        # non-negative: then :meth:`feasible` needs no LP.
+        kept_ids = eq_ids[eq_keep]
+        x_true = self.true[self.var_slot]
+        self.true_is_feasible = bool(
+            not unsure[kept_ids].any()
+            and (np.abs(residual[kept_ids]) <= 1e-9).all()
+            and (np.nan_to_num(x_true, nan=0.0) >= 0).all()
+        )
 
     def _sub(
         self, vars_: npt.NDArray[np.int64]
@@ -287,6 +329,8 @@ class _Lp:
 
     def feasible(self) -> bool:
         """Whether the published equations have a solution at all."""
+        if self.true_is_feasible:
+            return True
         res = linprog(
             np.zeros(self.n_var), A_eq=self.A if self.A.shape[0] else None,
             b_eq=self.b if self.A.shape[0] else None, bounds=(0, None), method="highs",
@@ -350,7 +394,7 @@ def audit(
         fixed values, so a point feasible before stays feasible and its certificates
         stay valid: later rounds only look at cells not yet certified.
     """
-    lp = _Lp(problem, hidden_ours | other_unknown)
+    lp = _Lp(problem, hidden_ours | other_unknown, audited=hidden_ours)
     out = AuditResult(np.zeros(0, np.int64), np.zeros(0, np.int64))
     if lp.n_var == 0:
         return out
@@ -358,7 +402,7 @@ def audit(
         # An equation with a term unknown to the engine (missing, at source) or an
         # identity between linked series does not hold in the data. Keep only the
         # equations the true values are known to satisfy (the true point is feasible).
-        lp = _Lp(problem, hidden_ours | other_unknown, strict=True)
+        lp = _Lp(problem, hidden_ours | other_unknown, strict=True, audited=hidden_ours)
     audited = hidden_ours[lp.slot_row[lp.var_slot]]
     cells = np.flatnonzero(audited)
     if cells.size == 0:
