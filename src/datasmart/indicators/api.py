@@ -161,6 +161,7 @@ class ObservationOut(Schema):
     value: float | None
     status: ObservationStatus
     batch_id: int
+    source: str = Field("", description='Källhänvisningen, t.ex. "Källa: Kolada"')
 
 
 class ObservationPage(Schema):
@@ -265,6 +266,7 @@ OBSERVATION_COLUMNS = [
     "value",
     "status",
     "batch_id",
+    "source",
 ]
 
 
@@ -291,7 +293,7 @@ def _indicator_dict(ind: Indicator) -> dict[str, Any]:
     }
 
 
-def _observation_dict(obs: Observation, code: str) -> dict[str, Any]:
+def _observation_dict(obs: Observation, code: str, source: str = "") -> dict[str, Any]:
     return {
         "indicator": code,
         "unit_code": obs.unit.code,
@@ -304,6 +306,7 @@ def _observation_dict(obs: Observation, code: str) -> dict[str, Any]:
         "value": obs.value,
         "status": obs.status,
         "batch_id": obs.batch_id,
+        "source": source,
     }
 
 
@@ -424,12 +427,14 @@ def indicator_observations(
     except GeoError as exc:
         status = 404 if exc.__class__.__name__ == "UnitNotFound" else 422
         raise HttpError(status, str(exc)) from exc
+    source = results.attribution_text(ind)
     if filters.format == OutputFormat.csv:
-        rows = (_observation_dict(o, ind.code) for o in qs.iterator(chunk_size=2000))
+        rows = (_observation_dict(o, ind.code, source) for o in qs.iterator(chunk_size=2000))
         return csv_response(rows, OBSERVATION_COLUMNS, f"{ind.code}.csv")
     count = qs.count()
     items = [
-        _observation_dict(o, ind.code) for o in qs[filters.offset : filters.offset + filters.limit]
+        _observation_dict(o, ind.code, source)
+        for o in qs[filters.offset : filters.offset + filters.limit]
     ]
     return page_envelope(request, items, count=count, limit=filters.limit, offset=filters.offset)
 
@@ -598,6 +603,9 @@ class ResultOut(Schema):
     quintile: int | None
     funnel_zone: str | None
     method: str | None
+    source: str = Field(
+        "", description='Källhänvisningen källans licens kräver, t.ex. "Källa: Kolada"'
+    )
 
 
 class ResultPage(Schema):
@@ -707,16 +715,10 @@ class CompositeOut(Schema):
     rows: list[CompositeRowOut]
 
 
-def _xlsx_response(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Any:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("resultat")
-    ws.append(columns)
-    for r in rows:
-        ws.append([r.get(c) for c in columns])
+def _xlsx_response(rows: list[dict[str, Any]], ind: Indicator, filename: str) -> Any:
+    """The CLI's Excel export (same sheets: "resultat", and "källa" with the attribution)."""
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-        wb.save(tmp.name)
+        results.write_export(rows, "xlsx", FilePath(tmp.name), about=results.export_about(ind))
         body = FilePath(tmp.name).read_bytes()
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -763,7 +765,7 @@ def indicator_values(
     if filters.format == ValuesFormat.csv:
         return csv_response(rows, columns, f"{ind.code}.csv")
     if filters.format == ValuesFormat.xlsx:
-        return _xlsx_response(rows, columns, f"{ind.code}.xlsx")
+        return _xlsx_response(rows, ind, f"{ind.code}.xlsx")
     page = rows[filters.offset : filters.offset + filters.limit]
     return page_envelope(request, page, count=len(rows), limit=filters.limit, offset=filters.offset)
 

@@ -310,11 +310,10 @@ def export_command(
     age_group: Annotated[str, typer.Option(help="Åldersgrupp (tom = alla)")] = "",
 ) -> None:
     """Exportera beräknade resultat (röjandeskyddade; tomt värde + status som i Kolada)."""
-    from datasmart.indicators.results import export_rows, write_export
+    from datasmart.indicators.results import export_about, export_rows, write_export
     from datasmart.indicators.services import get_indicator
 
-    rows = export_rows(
-        get_indicator(indicator), level=level, period=period, sex=sex, age_group=age_group
-    )
-    n = write_export(rows, format.value, output)
+    ind = get_indicator(indicator)
+    rows = export_rows(ind, level=level, period=period, sex=sex, age_group=age_group)
+    n = write_export(rows, format.value, output, about=export_about(ind))
     console.print(f"{n} rader skrivna till {output}.", highlight=False)

@@ -54,11 +54,13 @@ __all__ = [
     "ComputeReport",
     "Progress",
     "ResultsError",
+    "attribution_text",
     "available_filters",
     "comparison_summary",
     "compute_all",
     "compute_indicator",
     "distribution",
+    "export_about",
     "indicator_spec",
     "national_series",
     "observations_frame",
@@ -91,14 +93,18 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "value", "value_rounded", "lower", "upper", "status", "numerator", "denominator",
     "national_value", "vs_nation", "group_code", "group_value", "vs_group", "group_edition",
     "previous_period", "previous_value", "vs_previous", "rank", "n_ranked", "quintile",
-    "funnel_zone", "method",
+    "funnel_zone", "method", "source",
 )  # fmt: skip
 """Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why:
 ``ok``, ``missing``, ``suppressed`` — by us or at the source, e.g. Kolada's "Privacy" —
 or ``not_applicable``). The suppression reason is not exported: "primary" would tell a
 reader that the hidden count is 1 … threshold − 1.
 ``value`` is full precision; ``value_rounded`` is the value as the pages show it
-(:func:`datasmart.indicators.rounding.rounded` with the indicator's decimals)."""
+(:func:`datasmart.indicators.rounding.rounded` with the indicator's decimals).
+``source`` is the attribution the source's licence asks for ("Källa: Kolada"), on every
+row: the way statistical agencies tag open-data extracts, and the one place a CSV parser
+never trips over (no comment or footer lines); the Excel file also has a sheet "källa"
+with source, licence and attribution (:func:`write_export`)."""
 
 _HIDDEN_UNLESS_OK = ("numerator", "value", "lower", "upper")
 _CI_FOR_ENGINE = {"wilson": "wilson", "byar": "byar", "dobson": "byar", "normal": "none"}
@@ -927,20 +933,56 @@ def comparison_summary(
 # --- export -----------------------------------------------------------------------------
 
 
+def attribution_text(indicator: Indicator) -> str:
+    """The catalogue's attribution ("Källa: Kolada") with "Källa" in the active language.
+
+    Why here: pages, API answers and every export of the indicator's figures carry the
+    same text, as the source licences ask (Kolada: "Källa: Kolada"); the publisher's name
+    is a proper name and stays as written.
+    """
+    from django.utils.translation import gettext as _
+
+    text = indicator.attribution or ""
+    prefix = "Källa: "
+    return f"{_('Källa')}: {text[len(prefix) :]}" if text.startswith(prefix) else text
+
+
+def export_about(indicator: Indicator) -> list[tuple[str, str]]:
+    """(label, text) rows of the export's "källa" sheet: what a reader must cite and may do."""
+    from django.utils.translation import gettext as _
+
+    return [
+        (_("Indikator"), f"{indicator.code}: {indicator.title_sv}"),
+        (_("Källa"), indicator.source or ""),
+        (_("Licens"), indicator.licence or ""),
+        (_("Källhänvisning"), attribution_text(indicator)),
+    ]
+
+
 def export_rows(indicator: Indicator | str, **filters: Any) -> list[dict[str, Any]]:
     """:func:`query_results` rows shaped as :data:`EXPORT_COLUMNS`; ``value_rounded`` by
-    the one rounding the pages use."""
+    the one rounding the pages use; ``source`` the attribution on every row."""
     ind = _indicator(indicator)
     rows = query_results(ind, **filters)
     decimals = rounding.decimals_for(ind)
+    source = attribution_text(ind)
     for r in rows:
         r["value_rounded"] = rounding.rounded(r.get("value"), decimals)
+        r["source"] = source
     return [{"indicator": ind.code, **{c: r.get(c) for c in EXPORT_COLUMNS[1:]}} for r in rows]
 
 
-def write_export(rows: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
+def write_export(
+    rows: Iterable[dict[str, Any]],
+    fmt: str,
+    path: Path,
+    *,
+    about: Sequence[tuple[str, str]] = (),
+) -> int:
     """Write export rows as ``csv`` (UTF-8 with BOM, blank for empty), ``xlsx`` or ``json``.
 
+    ``about`` (:func:`export_about`) becomes a second Excel sheet "källa" with source,
+    licence and attribution; CSV and JSON carry the attribution in each row's ``source``.
     Returns the number of rows written.
     """
     rows = list(rows)
@@ -961,6 +1003,10 @@ def write_export(rows: Iterable[dict[str, Any]], fmt: str, path: Path) -> int:
         ws.append(columns)
         for r in rows:
             ws.append([r.get(c) for c in columns])
+        if about:
+            sheet = wb.create_sheet("källa")
+            for label, text in about:
+                sheet.append([label, text])
         wb.save(path)
     else:
         raise ResultsError(f"Okänt format '{fmt}'; välj csv, xlsx eller json.")

@@ -162,11 +162,9 @@ def targets(ind: Indicator) -> list[dict[str, Any]]:
 
 
 def attribution(ind: Indicator) -> str:
-    """The catalogue's attribution ("Källa: Kolada") with "Källa" in the active language;
-    the publisher's name is a proper name and stays as written."""
-    text = ind.attribution or ""
-    prefix = "Källa: "
-    return f"{_('Källa')}: {text[len(prefix) :]}" if text.startswith(prefix) else text
+    """The catalogue's attribution ("Källa: Kolada") with "Källa" in the active language
+    (the same text the exports carry: :func:`results.attribution_text`)."""
+    return results.attribution_text(ind)
 
 
 def no_ci_reason(ind: Indicator) -> str:
