@@ -97,3 +97,10 @@ def test_funding_pages_are_english_in_english(a2020: Agreement) -> None:
             hits = [n for n in text.chrome if any(re.search(rf"\b{w}\b", n) for w in marked)]
             failures.append(f"{path}: Swedish words in the interface: {marked} {hits[:12]}")
     assert not failures, "\n".join(failures)
+    # how each post is split (funding.texts) and amounts follow the language too
+    english = client.get("/medel/2020/").content.decode()
+    assert "share of the population" in english and "Fördelas efter" not in english
+    assert "SEK\u00a0" in english
+    client.cookies["django_language"] = "sv"
+    swedish = client.get("/medel/2020/").content.decode()
+    assert "Fördelas efter andel av befolkningen" in swedish and "\u00a0kr" in swedish

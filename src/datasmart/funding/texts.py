@@ -13,12 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 NBSP = "\u00a0"
 
-#: "i varje …" per recipient level.
-EACH = {"region": "region", "kommun": "kommun", "lan": "län"}
+#: "i varje …" per recipient level (whole phrases, so that each language words them).
+IN_EACH = {
+    "region": gettext_lazy("i varje region"),
+    "kommun": gettext_lazy("i varje kommun"),
+    "lan": gettext_lazy("i varje län"),
+}
 #: "till varje …" per recipient level.
-TO_EACH = {"region": "varje region", "kommun": "varje kommun", "lan": "varje län"}
+TO_EACH = {
+    "region": gettext_lazy("varje region"),
+    "kommun": gettext_lazy("varje kommun"),
+    "lan": gettext_lazy("varje län"),
+}
 LEVEL_PLURAL = {
     "region": "regionerna",
     "kommun": "kommunerna",
@@ -36,13 +47,13 @@ def grouped(value: int) -> str:
 
 def kronor(value: int) -> str:
     """An amount in whole kronor, Swedish style: ``1 716 000 000 kr``."""
-    return f"{grouped(value)}{NBSP}kr"
+    return _("%(amount)s\u00a0kr") % {"amount": grouped(value)}
 
 
 def msek(value: int) -> str:
     """An amount in miljoner kronor when it is a whole number of them, else in kronor."""
     if value % 1_000_000 == 0:
-        return f"{grouped(value // 1_000_000)}{NBSP}mnkr"
+        return _("%(amount)s\u00a0mnkr") % {"amount": grouped(value // 1_000_000)}
     return kronor(value)
 
 
@@ -51,15 +62,15 @@ def age_band(age_min: int | None, age_max: int | None) -> str:
     if age_min is None and age_max is None:
         return ""
     if age_max is None:
-        return f"{age_min} år och äldre"
-    return f"{age_min or 0}–{age_max} år"
+        return _("%(min)s år och äldre") % {"min": age_min}
+    return _("%(min)s–%(max)s år") % {"min": age_min or 0, "max": age_max}
 
 
 def _names(codes: list[str], names: Mapping[str, str]) -> str:
     parts = [f"{names.get(c, c)} ({c})" if names.get(c) else c for c in codes]
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " och " + parts[-1]
+    return _("%(list)s och %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
 
 
 def _population_phrase(level: str, age_min: object, age_max: object, year: int | None) -> str:
@@ -67,9 +78,9 @@ def _population_phrase(level: str, age_min: object, age_max: object, year: int |
         age_min if isinstance(age_min, int) else None,
         age_max if isinstance(age_max, int) else None,
     )
-    text = "andel av befolkningen" + (f" {band}" if band else "") + f" i varje {EACH[level]}"
+    text = _("andel av befolkningen") + (f" {band}" if band else "") + f" {IN_EACH[level]}"
     if year is not None:
-        text += f", befolkning 31 december {year}"
+        text += _(", befolkning 31 december %(year)s") % {"year": year}
     return text
 
 
@@ -97,33 +108,47 @@ def explain_key(
         phrase = _population_phrase(
             level, params.get("age_min"), params.get("age_max"), population_year
         )
-        return f"Fördelas efter {phrase}."
+        return _("Fördelas efter %(phrase)s.") % {"phrase": phrase}
     if key_type == "fixed_plus_population":
         fixed = int(params["fixed_per_recipient"])  # type: ignore[call-overload]
-        text = f"{kronor(fixed)} till {TO_EACH.get(level, 'varje mottagare')}"
+        text = _("%(amount)s till %(each)s") % {
+            "amount": kronor(fixed),
+            "each": TO_EACH.get(level, _("varje mottagare")),
+        }
         if n_recipients is not None:
             text += f" ({n_recipients} × {kronor(fixed)} = {kronor(fixed * n_recipients)})"
         phrase = _population_phrase(level, None, None, population_year)
         if amount_sek is not None and n_recipients is not None:
             rest = amount_sek - fixed * n_recipients
-            return f"{text}. Resten, {kronor(rest)}, fördelas efter {phrase}."
-        return f"{text}; resten fördelas efter {phrase}."
+            return _("%(text)s. Resten, %(rest)s, fördelas efter %(phrase)s.") % {
+                "text": text,
+                "rest": kronor(rest),
+                "phrase": phrase,
+            }
+        return _("%(text)s; resten fördelas efter %(phrase)s.") % {"text": text, "phrase": phrase}
     if key_type == "fixed_amounts":
         default = int(params["default"])  # type: ignore[call-overload]
         exceptions = dict(params.get("exceptions") or {})  # type: ignore[call-overload]
-        text = f"{kronor(default)} till {TO_EACH.get(level, 'varje mottagare')}"
+        text = _("%(amount)s till %(each)s") % {
+            "amount": kronor(default),
+            "each": TO_EACH.get(level, _("varje mottagare")),
+        }
         by_amount: dict[int, list[str]] = {}
         for code, amount in sorted(exceptions.items()):
             by_amount.setdefault(int(amount), []).append(str(code))
         for amount, codes in sorted(by_amount.items()):
-            text += f", utom {_names(codes, names)} som får {kronor(amount)}"
-            text += " var" if len(codes) > 1 else ""
+            exception = (
+                _(", utom %(names)s som får %(amount)s var")
+                if len(codes) > 1
+                else _(", utom %(names)s som får %(amount)s")
+            )
+            text += exception % {"names": _names(codes, names), "amount": kronor(amount)}
         return text + "."
     if key_type == "direct_amount":
         code = str(params["recipient_code"])
-        return f"Hela beloppet till {names.get(code, code)}."
+        return _("Hela beloppet till %(name)s.") % {"name": names.get(code, code)}
     if key_type == "unspecified":
-        return (
+        return _(
             "Källan anger inte hur beloppet fördelas mellan mottagarna; "
             "det redovisas därför som ej fördelat."
         )
