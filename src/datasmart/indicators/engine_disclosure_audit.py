@@ -509,14 +509,12 @@ def _choose(
     for eqs, y in duals:
         if eqs.size:
             binding |= np.abs(lp.S[eqs].T @ y) > TOL
-    comp = lp.component[var]
-    eqs_c = np.flatnonzero(lp.eq_component == comp)
-    in_comp = np.zeros(lp.S.shape[1], dtype=bool)
-    in_comp[np.unique(lp.S[eqs_c].indices)] = True
-    for mask in (binding, in_comp):
-        slots = np.flatnonzero(mask)
-        rows = lp.slot_row[slots]
-        rows = rows[candidate[rows]]
-        if rows.size:
-            return int(rows[np.lexsort((rows, cost[rows]))[0]])
+    slots = np.flatnonzero(binding)
+    if not candidate[lp.slot_row[slots]].any():  # the component's shown slots (only now)
+        eqs_c = np.flatnonzero(lp.eq_component == lp.component[var])
+        slots = np.unique(lp.S[eqs_c].indices)
+    rows = lp.slot_row[slots]
+    rows = rows[candidate[rows]]
+    if rows.size:
+        return int(rows[np.lexsort((rows, cost[rows]))[0]])
     return None
