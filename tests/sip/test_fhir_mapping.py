@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 
 from datasmart.sip.domain.errors import SipValidationError
 from datasmart.sip.domain.snapshot import ConsentSnapshot, SipSnapshot
-from datasmart.sip.fhir.service import bundle_to_plan, codes, plan_to_bundle
+from datasmart.sip.fhir import codes
+from datasmart.sip.fhir.service import bundle_to_plan, plan_to_bundle
 
 from .fhir_support import BUP_ID, KIRUNA_ID, SKOLA_ID, at, number, snapshots, swedish_example
 

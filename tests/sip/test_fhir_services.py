@@ -21,7 +21,8 @@ from datasmart.accounts.models import AuditEvent, OrganisationKind
 from datasmart.sip import services
 from datasmart.sip.domain.errors import SipNotFound, SipValidationError
 from datasmart.sip.domain.snapshot import snapshot_of
-from datasmart.sip.fhir.service import bundle_to_plan, codes, export_fhir, import_fhir
+from datasmart.sip.fhir import codes
+from datasmart.sip.fhir.service import bundle_to_plan, export_fhir, import_fhir
 from datasmart.sip.models import (
     AccessAction,
     Consent,
