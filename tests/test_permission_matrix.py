@@ -193,11 +193,38 @@ def _sip_world() -> World:
     return world
 
 
+def _plans_world() -> World:
+    from datasmart.plans import services as plans
+
+    world = World(
+        {
+            "region": _org("region", "01", OrganisationKind.REGION_PSYCHIATRY),
+            "kommun": _org("kommun", "0180", OrganisationKind.KOMMUN_SOCIAL),
+            "other_kommun": _org("other_kommun", "1280", OrganisationKind.KOMMUN_SOCIAL),
+        }
+    )
+    plan = plans.create_joint_plan(
+        "01", world.orgs["region"], title="Matris", start_year=2024, end_year=2027, by=SYSTEM
+    )
+    world.ids.update(plan=plan.pk, party=world.orgs["kommun"].pk)
+    return world
+
+
+def _party_post(name: str, **body: Any) -> Request:
+    """A POST in the name of the party Stockholm (0180) to the joint plan of län 01."""
+
+    def build(w: World) -> tuple[str, dict[str, Any]]:
+        return reverse(name, args=[w.ids["plan"]]), {"organisation": w.ids["party"], **body}
+
+    return build
+
+
 WORLDS: dict[str, Callable[[], World]] = {
     "accounts": _accounts_world,
     "funding": _funding_world,
     "indicators": _indicators_world,
     "sip": _sip_world,
+    "plans": _plans_world,
 }
 
 
@@ -542,6 +569,13 @@ PAGE_RULES: dict[str, Rule] = {
     "sip:person_respond": _person(_named("sip:person_respond", "@sip")),
     "sip:person_withdraw": _person(_named("sip:person_withdraw", "@sip")),
     "sip:person_end": _person(_named("sip:person_end", "@sip")),
+    # plans: a party approves or leaves a joint län plan in its own name (its coordinator)
+    "plans:approve": Rule(
+        "plans", "kommun", "other_kommun", COORDINATOR, _party_post("plans:approve")
+    ),
+    "plans:leave": Rule(
+        "plans", "kommun", "other_kommun", COORDINATOR, _party_post("plans:leave", reason="Skäl")
+    ),
 }
 
 

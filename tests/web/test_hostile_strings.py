@@ -42,6 +42,7 @@ from datasmart.geo.models import Unit
 from datasmart.indicators import results
 from datasmart.indicators.imports import import_observations
 from datasmart.indicators.models import Indicator
+from datasmart.plans import services as plans
 from datasmart.sip import services as sip_services
 from tests.accounts.factories import make_token, member
 from tests.sip.sip_support import SipWorld, make_world
@@ -199,7 +200,21 @@ def build_world() -> dict[str, Any]:
     make_token(world.root, name="nyckel")
     record_event("test.hostile", actor=world.root, detail={"text": HOSTILE})
     indicator = _indicator()
+    plan = plans.create_plan(world.owner, title="Plan", start_year=2024, end_year=2027, by=SYSTEM)
+    goal = plans.create_goal(plan, text="Mål", by=SYSTEM)
+    plans.add_goal_indicator(
+        goal, indicator_code=indicator.code, target_value=1, target_year=2026, by=SYSTEM
+    )
+    plans.create_activity(
+        plan,
+        title="Aktivitet",
+        goals=[goal],
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        by=SYSTEM,
+    )
     return {
+        "plan": plan,
         "world": world,
         "run": run,
         "line": line,
@@ -282,6 +297,7 @@ def test_hostile_strings_break_no_page(hostile: dict[str, Any]) -> None:
         "meeting_id": str(world.meeting.pk),
         "number": "1",
         "org_id": str(world.owner.pk),
+        "plan_id": str(hostile["plan"].pk),
     }
     codes = {
         "funding:condition": hostile["condition"].code,

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "datasmart.funding",
     "datasmart.sip",
     "datasmart.needs",
+    "datasmart.plans",
     "datasmart.web",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("indikatorer/", include("datasmart.indicators.urls")),
     path("sip/", include("datasmart.sip.urls")),
     path("behov/", include("datasmart.needs.urls")),
+    path("planer/", include("datasmart.plans.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
