@@ -116,3 +116,24 @@ def test_english_export_translates_kalla_but_not_the_publisher(kolada: Indicator
     with translation.override("en"):
         rows = results.export_rows(kolada, level="kommun")
     assert {r["source"] for r in rows} == {"Source: Kolada"}
+
+
+def test_composite_page_names_its_sources(tmp_path: Path, db: Any) -> None:
+    """The composite index page showed scores built from Kolada's figures without a source."""
+    from django.test import Client
+
+    common = {"levels": ["kommun"], "breakdowns": [], "age_groups": [], "ci_method": "wilson"}
+    make_indicator("attr-a", polarity="higher_is_better", domain="A", attribution=KOLADA, **common)
+    make_indicator(
+        "attr-b",
+        polarity="lower_is_better",
+        domain="B",
+        attribution="Källa: Socialstyrelsen",
+        **common,
+    )
+    lines = [*_rows("attr-a", 2022), *_rows("attr-b", 2022)]
+    import_observations(write_csv(tmp_path, "comp.csv", lines), by=SYSTEM)
+    results.compute_all(by=SYSTEM, codes=["attr-a", "attr-b"])
+    page = Client().get("/indikatorer/index/?period=2022").content.decode()
+    assert 'id="composite-sources"' in page
+    assert "Kolada; Socialstyrelsen" in page

@@ -603,6 +603,12 @@ class ResultOut(Schema):
     quintile: int | None
     funnel_zone: str | None
     method: str | None
+    denominator_year: int | None = Field(
+        None, description="Befolkningsåret nämnaren bygger på när det inte är periodens eget"
+    )
+    denominator_note: str = Field(
+        "", description="Varför nämnaren är ett annat års befolkning (tom annars)"
+    )
     source: str = Field(
         "", description='Källhänvisningen källans licens kräver, t.ex. "Källa: Kolada"'
     )

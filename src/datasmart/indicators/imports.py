@@ -422,6 +422,7 @@ def validate_rows(
                 bad(col, f"negativt värde '{_fmt(number)}'")
             numbers[col] = number
         num, den, val = numbers["numerator"], numbers["denominator"], numbers["value"]
+        den_year: int | None = None  # another year's population as denominator
         if rules is not None and log.count == before_numbers:
             for col in _whole_number_columns(rules.kind):
                 number = numbers[col]
@@ -506,6 +507,7 @@ def validate_rows(
                         )
                     else:
                         den = float(found.persons)
+                        den_year = found.year if found.year != period else None
                 elif den is None and rules.denominator_population is None:
                     bad("denominator", f"nämnare saknas (krävs för typen {ind.type})")
                 if den is not None and den == 0:
@@ -570,7 +572,7 @@ def validate_rows(
         else:
             first_row[key] = line
         if log.count == before:
-            clean.append(CleanRow(*key, num, den, val, status))
+            clean.append(CleanRow(*key, num, den, val, status, den_year))
     problems = log.finish()
     return ([] if problems else clean), problems
 

@@ -265,6 +265,15 @@ class Observation(models.Model):
     age_group = models.CharField(_("åldersgrupp"), max_length=16, blank=True, default="")
     numerator = models.FloatField(_("täljare"), null=True, blank=True)
     denominator = models.FloatField(_("nämnare"), null=True, blank=True)
+    denominator_year = models.PositiveSmallIntegerField(
+        _("nämnarens år"),
+        null=True,
+        blank=True,
+        help_text=(
+            "Set when the denominator is another year's population (the period's own is "
+            "not available by the ages and sex needed): shown as a note with the figure."
+        ),
+    )
     value = models.FloatField(_("värde"), null=True, blank=True)
     status = models.CharField(
         _("status"),
@@ -322,6 +331,15 @@ class Result(models.Model):
     age_group = models.CharField(_("åldersgrupp"), max_length=16, blank=True, default="")
     numerator = models.FloatField(_("täljare"), null=True, blank=True)
     denominator = models.FloatField(_("nämnare"), null=True, blank=True)
+    denominator_year = models.PositiveSmallIntegerField(
+        _("nämnarens år"),
+        null=True,
+        blank=True,
+        help_text=(
+            "Set when the denominator is another year's population (the period's own is "
+            "not available by the ages and sex needed): shown as a note with the figure."
+        ),
+    )
     value = models.FloatField(_("värde"), null=True, blank=True)
     lower = models.FloatField(_("undre gräns"), null=True, blank=True)
     upper = models.FloatField(_("övre gräns"), null=True, blank=True)

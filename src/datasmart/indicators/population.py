@@ -405,10 +405,13 @@ def _fill_denominators(indicator: Indicator, *, by: Any) -> FillReport:
                 report.not_available.append((obs.unit.code, obs.period))
                 continue
             obs.denominator = float(found.persons)
+            obs.denominator_year = found.year if found.year != obs.period else None
             if obs.numerator is not None:
                 obs.value = obs.numerator / obs.denominator * indicator.multiplier
             changed.append(obs)
-        Observation.objects.bulk_update(changed, ["denominator", "value"], batch_size=1000)
+        Observation.objects.bulk_update(
+            changed, ["denominator", "denominator_year", "value"], batch_size=1000
+        )
         report.rows = len(changed)
         report.notes = list(lookup.notes)
         if changed:

@@ -84,7 +84,7 @@ RESULT_FIELDS: tuple[str, ...] = (
     "period", "sex", "age_group", "numerator", "denominator", "value", "lower", "upper",
     "status", "suppression", "aggregated_from", "national_value", "vs_nation", "group_code",
     "group_value", "vs_group", "group_edition", "previous_period", "previous_value",
-    "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method",
+    "vs_previous", "rank", "n_ranked", "quintile", "funnel_zone", "method", "denominator_year",
 )  # fmt: skip
 """Stored engine columns returned by :func:`query_results` (besides the unit's)."""
 
@@ -93,7 +93,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "value", "value_rounded", "lower", "upper", "status", "numerator", "denominator",
     "national_value", "vs_nation", "group_code", "group_value", "vs_group", "group_edition",
     "previous_period", "previous_value", "vs_previous", "rank", "n_ranked", "quintile",
-    "funnel_zone", "method", "source",
+    "funnel_zone", "method", "denominator_year", "denominator_note", "source",
 )  # fmt: skip
 """Columns of CSV/Excel/JSON exports (Kolada-style: ``value`` blank, ``status`` says why:
 ``ok``, ``missing``, ``suppressed`` — by us or at the source, e.g. Kolada's "Privacy" —
@@ -101,6 +101,8 @@ or ``not_applicable``). The suppression reason is not exported: "primary" would 
 reader that the hidden count is 1 … threshold − 1.
 ``value`` is full precision; ``value_rounded`` is the value as the pages show it
 (:func:`datasmart.indicators.rounding.rounded` with the indicator's decimals).
+``denominator_year`` / ``denominator_note`` say when the denominator is another year's
+population (:func:`denominator_note`); blank when it is the period's own.
 ``source`` is the attribution the source's licence asks for ("Källa: Kolada"), on every
 row: the way statistical agencies tag open-data extracts, and the one place a CSV parser
 never trips over (no comment or footer lines); the Excel file also has a sheet "källa"
@@ -207,6 +209,68 @@ def indicator_spec(indicator: Indicator) -> engine.IndicatorSpec:
     )
 
 
+def denominator_years_frame(indicator: Indicator) -> pl.DataFrame:
+    """Cells whose denominator is another year's population: unit_code, period, sex,
+    age_group, denominator_year (see :class:`~.population.PopulationLookup`)."""
+    rows = (
+        Observation.objects.filter(indicator=indicator, denominator_year__isnull=False)
+        .values_list("unit__code", "period", "sex", "age_group", "denominator_year")
+        .order_by()
+    )
+    schema = {
+        "unit_code": pl.Utf8,
+        "period": pl.Int64,
+        "sex": pl.Utf8,
+        "age_group": pl.Utf8,
+        "denominator_year": pl.Int64,
+    }
+    return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+def with_denominator_years(out: pl.DataFrame, years: pl.DataFrame) -> pl.DataFrame:
+    """``out`` (engine results) with ``denominator_year`` carried from the observations.
+
+    A unit's own cell takes its observation's year. A unit summed from others (a region
+    from its kommuner) takes the year when the fallback observations of that period, sex
+    and age group all name the same one: the population files cover all units of a level
+    for the same years, so the fallback is the same for every part in practice; a mixed
+    set gives no single year to name and stays blank rather than claim one.
+    """
+    if not out.height:
+        return out.with_columns(denominator_year=pl.lit(None, pl.Int64))
+    keys = ["period", "sex", "age_group"]
+    cast = [pl.col("period").cast(pl.Int64), pl.col("sex").cast(pl.Utf8)]
+    base = out.with_columns(*cast, pl.col("age_group").cast(pl.Utf8).fill_null(""))
+    if not years.height:
+        return base.with_columns(denominator_year=pl.lit(None, pl.Int64))
+    shared = (
+        years.group_by(keys)
+        .agg(pl.col("denominator_year").unique().alias("years"))
+        .filter(pl.col("years").list.len() == 1)
+        .select(*keys, pl.col("years").list.first().alias("shared_year"))
+    )
+    return (
+        base.join(years, on=["unit_code", *keys], how="left")
+        .join(shared, on=keys, how="left")
+        .with_columns(
+            denominator_year=pl.when(pl.col("aggregated_from").is_not_null())
+            .then(pl.coalesce("denominator_year", "shared_year"))
+            .otherwise(pl.col("denominator_year"))
+        )
+        .drop("shared_year")
+    )
+
+
+def denominator_note(period: int | None, denominator_year: int | None) -> str:
+    """The note shown with a figure whose denominator is another year's population
+    ("" when it is the period's own); the text is :func:`.population.fallback_note`'s."""
+    if period is None or denominator_year is None or denominator_year == period:
+        return ""
+    from .population import fallback_note
+
+    return str(fallback_note(int(period), int(denominator_year)))
+
+
 def observations_frame(indicator: Indicator) -> pl.DataFrame:
     """The engine's ``observations`` frame for one indicator."""
     rows = Observation.objects.filter(indicator=indicator).values_list(
@@ -232,7 +296,7 @@ _STORED_COLUMNS = (
     "denominator", "value", "lower", "upper", "status", "suppression", "aggregated_from",
     "national_value", "vs_nation", "group_code", "group_value", "vs_group", "group_edition",
     "previous_period", "previous_value", "vs_previous", "rank", "n_ranked", "quintile",
-    "funnel_zone", "method", "computed_at",
+    "funnel_zone", "method", "denominator_year", "computed_at",
 )  # fmt: skip
 
 
@@ -370,12 +434,16 @@ def _store(
     """Replace one indicator's results by ``out`` (inside the caller's transaction)."""
     frame = pl.DataFrame()
     if out.height:
-        frame = out.with_columns(
-            indicator_id=pl.lit(indicator.pk, pl.Int64),
-            unit_id=pl.col("unit_code").replace_strict(ids, return_dtype=pl.Int64),
-            computed_at=pl.lit(now.isoformat()),
-            method=pl.col("method").str.slice(0, 300),
-        ).select(_STORED_COLUMNS)
+        frame = (
+            with_denominator_years(out, denominator_years_frame(indicator))
+            .with_columns(
+                indicator_id=pl.lit(indicator.pk, pl.Int64),
+                unit_id=pl.col("unit_code").replace_strict(ids, return_dtype=pl.Int64),
+                computed_at=pl.lit(now.isoformat()),
+                method=pl.col("method").str.slice(0, 300),
+            )
+            .select(_STORED_COLUMNS)
+        )
     deleted, _ = Result.objects.filter(indicator=indicator).delete()
     if frame.height:
         bulk_insert(Result._meta.db_table, list(_STORED_COLUMNS), frame)
@@ -968,6 +1036,7 @@ def export_rows(indicator: Indicator | str, **filters: Any) -> list[dict[str, An
     source = attribution_text(ind)
     for r in rows:
         r["value_rounded"] = rounding.rounded(r.get("value"), decimals)
+        r["denominator_note"] = denominator_note(r.get("period"), r.get("denominator_year"))
         r["source"] = source
     return [{"indicator": ind.code, **{c: r.get(c) for c in EXPORT_COLUMNS[1:]}} for r in rows]
 

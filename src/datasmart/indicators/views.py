@@ -736,6 +736,13 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
             else []
         ),
         "rows": rows,
+        "denominator_notes": list(
+            dict.fromkeys(
+                note
+                for r in [*raw, *([nation] if nation else [])]
+                if (note := results.denominator_note(r.get("period"), r.get("denominator_year")))
+            )
+        ),
         "legend": legend,
         "n_ok": sum(1 for r in rows if r["ok"]),
         "nation": nation,
@@ -969,5 +976,15 @@ def composite(request: HttpRequest) -> HttpResponse:
         "coverage_max": max((r["n_indicators"] or 0 for r in rows), default=0),
         "map_fig": map_fig,
         "method": data.get("method", ""),
+        # the index is built from these publishers' figures: name them all (issue 12)
+        "sources": sorted(
+            {
+                titles[c].attribution.removeprefix("Källa: ")
+                for d in domains
+                for c in data["domains"][d]
+                if c in titles and titles[c].attribution
+            },
+            key=str.casefold,
+        ),
     }
     return render(request, "indicators/index.html", context)

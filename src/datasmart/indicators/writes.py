@@ -36,6 +36,8 @@ class CleanRow(NamedTuple):
     denominator: float | None
     value: float | None
     status: str
+    denominator_year: int | None = None
+    """Set when ``denominator`` is another year's population (see PopulationLookup)."""
 
     def key(self) -> tuple[int, int, int, str, str]:
         return (self.indicator_id, self.unit_id, self.period, self.sex, self.age_group)
@@ -51,6 +53,7 @@ ROW_SCHEMA = {
     "denominator": pl.Float64,
     "value": pl.Float64,
     "status": pl.String,
+    "denominator_year": pl.Int64,
 }
 
 
