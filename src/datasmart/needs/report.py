@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level
-from datasmart.indicators.rounding import round_half_up, rounded
+from datasmart.indicators.services import round_half_up, rounded
 from datasmart.needs.expected import (
     HORIZONS,
     basis,
@@ -112,9 +112,12 @@ def key_indicators(code: str) -> list[dict[str, Any]]:
     rounding function with the indicator's own decimals, beside the national value."""
     from django.utils.translation import get_language
 
-    from datasmart.indicators.models import Indicator
-    from datasmart.indicators.results import unit_profile
-    from datasmart.indicators.rounding import decimals_for, format_value
+    from datasmart.indicators.services import (
+        Indicator,
+        decimals_for,
+        format_value,
+        unit_profile,
+    )
 
     profile = [
         r for r in unit_profile(code) if r.get("status") == "ok" and r.get("value") is not None

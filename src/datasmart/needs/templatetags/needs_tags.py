@@ -23,7 +23,7 @@ def dec(value: Any, decimals: int = 1) -> str:
     """``value|dec:2`` — a figure with ``decimals`` decimals, rounded once by the platform's
     one rounding function (:func:`datasmart.indicators.rounding.format_value`), so the
     needs pages round as the indicator pages do; "–" for no value."""
-    from datasmart.indicators.rounding import format_value
+    from datasmart.indicators.services import format_value
 
     if value is None or value == "":
         return "–"
