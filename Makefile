@@ -31,12 +31,12 @@ test: install system-deps lint test-sqlite test-postgres
 
 test-sqlite:
 	@echo "== tests on SQLite"
-	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 uv run pytest -p no:cacheprovider
+	DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 uv run pytest -p no:cacheprovider -n auto
 
 test-postgres:
 	@echo "== tests on PostgreSQL ($(PG_URL))"
 	bash scripts/ensure-postgres.sh
-	DATABASE_URL=$(PG_URL) uv run pytest -p no:cacheprovider --create-db -m "not browser"
+	DATABASE_URL=$(PG_URL) uv run pytest -p no:cacheprovider -n auto --create-db -m "not browser"
 
 lint: install
 	uv run ruff check src tests benchmarks
