@@ -65,8 +65,9 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from datasmart.accounts.audit import SYSTEM, SystemActor
-from datasmart.accounts.permissions import Permission, require_permission
+from datasmart.accounts.permissions import Permission
 from datasmart.geo.models import Level, Unit
+from datasmart.indicators.rights import require_national
 from datasmart.indicators.services import (
     CleanRow,
     ComputeReport,
@@ -523,13 +524,15 @@ def publish_sip_indicators(
 ) -> PublishReport:
     """Count, write the observations and recompute the SIP indicators, in one transaction.
 
-    ``by`` is ``SYSTEM`` (CLI, scheduled job) or a user holding ``EDIT_INDICATORS`` (a
-    denial is audited). When the counts are the same as at the last publication (same
-    SHA-256 of the observations) nothing is written unless ``force``. ``progress(done,
+    ``by`` is ``SYSTEM`` (CLI, scheduled job) or a user holding ``EDIT_INDICATORS`` in a
+    national organisation: publishing rewrites every kommun's and region's SIP figures, so
+    an analyst responsible for one kommun may not (a denial is audited). When the counts
+    are the same as at the last publication (same SHA-256 of the observations) nothing is
+    written unless ``force``. ``progress(done,
     total, label)`` drives a progress bar.
     """
     if not isinstance(by, SystemActor):
-        require_permission(by, Permission.EDIT_INDICATORS)
+        require_national(by, Permission.EDIT_INDICATORS, what="Att publicera SIP-statistiken")
     started = time.monotonic()
     total = 3 + len(INDICATOR_CODES)
 
