@@ -49,7 +49,7 @@ def snapshot() -> tuple[object, ...]:
         PopulationCount.objects.aggregate(s=Sum("population"))["s"],
         list(
             PopulationTotal.objects.values_list("unit__code", "year", "population").order_by(
-                "unit__code"
+                "unit__code", "year"
             )
         ),
         list(DataLoad.objects.values_list("dataset", "sha256").order_by("dataset")),
