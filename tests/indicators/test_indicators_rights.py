@@ -117,3 +117,13 @@ def test_the_api_refuses_other_units_with_403(test_indicators: dict[str, Indicat
     assert response.status_code == 403
     assert "rad 2: Stockholm (0180)" in response.json()["detail"]
     assert Observation.objects.count() == before
+
+
+def test_computing_results_is_national(test_indicators: dict[str, Indicator]) -> None:
+    """Computing rewrites every unit's results: a kommun analyst is refused, nationally allowed."""
+    from datasmart.indicators import results
+
+    code = next(iter(test_indicators.values()))
+    with pytest.raises(PermissionDenied):
+        results.compute_indicator(code, by=_analyst("0114", "vasby-compute"))
+    results.compute_indicator(code, by=member(Role.ANALYST, national_organisation()))

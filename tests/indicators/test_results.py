@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from indicators_support import make_indicator, write_csv
-from tests.accounts.factories import member
+from tests.accounts.factories import member, national_organisation
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role
@@ -107,7 +107,9 @@ def test_compute_needs_edit_right(computed: Indicator) -> None:
         results.compute_indicator(computed, by=viewer)
     with pytest.raises(PermissionDenied):
         results.compute_all(by=viewer)
-    analyst = member(Role.ANALYST, username="ana")
+    with pytest.raises(PermissionDenied):  # an analyst for one organisation's units only
+        results.compute_indicator(computed, by=member(Role.ANALYST, username="kommun-ana"))
+    analyst = member(Role.ANALYST, national_organisation(), username="ana")
     assert results.compute_indicator(computed, by=analyst).ok
     event = AuditEvent.objects.filter(action="indicators.compute").order_by("-id").first()
     assert event is not None and event.actor_id == analyst.pk

@@ -38,10 +38,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from datasmart.accounts.audit import SYSTEM, SystemActor, record_event
-from datasmart.accounts.permissions import Permission, require_permission
+from datasmart.accounts.permissions import Permission
 from datasmart.geo import kommungrupper
 from datasmart.geo.loaders import bulk_insert
 from datasmart.geo.models import ComparatorMembership, Unit
+from datasmart.indicators.rights import require_national
 from datasmart.stats.comparison import compare
 
 from . import engine, engine_compare, rounding
@@ -301,8 +302,9 @@ _STORED_COLUMNS = (
 
 
 def _check(by: Any) -> None:
+    """Computing rewrites an indicator's results for every unit: a national write."""
     if not isinstance(by, SystemActor):
-        require_permission(by, Permission.EDIT_INDICATORS)
+        require_national(by, Permission.EDIT_INDICATORS, what="Att beräkna indikatorresultat")
 
 
 def compute_indicator(
