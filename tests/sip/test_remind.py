@@ -42,7 +42,14 @@ def _assert_no_personal_data(world: SipWorld) -> None:
         assert world.person_number not in text
         assert digits not in text and digits[2:] not in text  # 12 and 10 digits
         assert person.id_masked not in text
-        assert not re.search(r"\d{6,8}[-+]?\d{4}", text), "nothing like an identity number"
+        # the plan's UUID (in links) may happen to start with 8 digits and a dash; take it
+        # out before looking for anything shaped like an identity number
+        without_ids = re.sub(
+            r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "", text
+        )
+        assert not re.search(r"(?<![0-9A-Fa-f])\d{6,8}[-+]?\d{4}(?![0-9A-Fa-f])", without_ids), (
+            "nothing like an identity number"
+        )
         for secret in ("Elsa", "Exempel", "Skolfrånvaro", "Socialkontoret", "Per "):
             assert secret not in text
         assert plan_reference(world.sip.pk) in message.body
