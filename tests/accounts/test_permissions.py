@@ -6,9 +6,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from datasmart.accounts.models import AuditEvent, Organisation, Role
+from datasmart.accounts.models import PARTICIPANT_KINDS, AuditEvent, Organisation, Role
 from datasmart.accounts.permissions import (
     ANONYMOUS_PERMISSIONS,
+    PARTICIPANT_PERMISSIONS,
     ROLE_PERMISSIONS,
     SUPERUSER_EXCLUDED,
     Permission,
@@ -17,7 +18,9 @@ from datasmart.accounts.permissions import (
     require_permission,
 )
 
-from .factories import member, superuser
+from datasmart.geo.models import Level, Unit
+
+from .factories import OrganisationFactory, member, superuser
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +163,29 @@ def test_can_template_filter(org: Organisation) -> None:
     assert template.render(Context({"user": AnonymousUser()})) == "nej"
     unknown = Template('{% load accounts %}{% if user|can:"fly" %}ja{% else %}nej{% endif %}')
     assert unknown.render(Context({"user": superuser()})) == "nej"
+
+
+@pytest.mark.parametrize("kind", sorted(PARTICIPANT_KINDS))
+@pytest.mark.parametrize("role", list(Role))
+def test_participant_organisations_grant_no_authority(kind: str, role: Role) -> None:
+    """A brukarorganisation, civil-society body, knowledge node or business owns goals and
+    takes part in plans, but no role there imports figures, manages or reports money or
+    touches SIP, even at national level (where it would otherwise act for every unit)."""
+    nation = Unit.objects.get_or_create(
+        code="00", defaults={"name": "Riket", "level": Level.NATION}
+    )[0]
+    participant = OrganisationFactory(name=f"Deltagare {kind}", kind=kind, unit=nation)
+    user = member(role, participant)
+    granted = {p for p in Permission if has_permission(user, p, participant)}
+    assert granted == SPEC[role] & PARTICIPANT_PERMISSIONS
+    for authority in (
+        Permission.IMPORT_DATA,
+        Permission.EDIT_INDICATORS,
+        Permission.MANAGE_FUNDING,
+        Permission.REPORT_FUNDING,
+        Permission.COORDINATE_SIP,
+        Permission.CREATE_SIP,
+        Permission.READ_SIP_PLANS,
+    ):
+        assert not has_permission(user, authority)
+        assert not organisations_with_permission(user, authority).exists()

@@ -44,8 +44,26 @@ class OrganisationKind(models.TextChoices):
     LAN_SUPPORT = "lan_support", _("Stödfunktion på länsnivå")
     SKR = "skr", _("SKR (Sveriges Kommuner och Regioner)")
     NATIONAL_OFFICE = "national_office", _("Nationell myndighet eller kansli")
+    # the other actors the documents name beside kommun and region (goals, Kraftsamling)
+    SJUKVARDSREGION = "sjukvardsregion", _("Sjukvårdsregion (samverkan)")
+    AUTHORITY = "authority", _("Myndighet")
+    USER_ORGANISATION = "user_organisation", _("Brukarorganisation")
+    CIVIL_SOCIETY = "civil_society", _("Civilsamhälle")
+    KNOWLEDGE_NODE = "knowledge_node", _("Kunskapsnod")
+    BUSINESS = "business", _("Näringsliv")
     OTHER = "other", _("Annan")
 
+
+#: Actors that own goals and take part in plans but hold no public authority here: their
+#: roles grant only :data:`datasmart.accounts.permissions.PARTICIPANT_PERMISSIONS`.
+PARTICIPANT_KINDS: frozenset[str] = frozenset(
+    {
+        OrganisationKind.USER_ORGANISATION,
+        OrganisationKind.CIVIL_SOCIETY,
+        OrganisationKind.KNOWLEDGE_NODE,
+        OrganisationKind.BUSINESS,
+    }
+)
 
 #: Which geographic levels an organisation of each kind may belong to.
 ALLOWED_UNIT_LEVELS: dict[str, frozenset[str]] = {
@@ -57,6 +75,12 @@ ALLOWED_UNIT_LEVELS: dict[str, frozenset[str]] = {
     OrganisationKind.LAN_SUPPORT: frozenset({Level.REGION}),
     OrganisationKind.SKR: frozenset({Level.NATION}),
     OrganisationKind.NATIONAL_OFFICE: frozenset({Level.NATION}),
+    OrganisationKind.SJUKVARDSREGION: frozenset({Level.SJUKVARDSREGION}),
+    OrganisationKind.AUTHORITY: frozenset({Level.NATION, Level.REGION}),
+    OrganisationKind.USER_ORGANISATION: frozenset(Level.values),
+    OrganisationKind.CIVIL_SOCIETY: frozenset(Level.values),
+    OrganisationKind.KNOWLEDGE_NODE: frozenset(Level.values),
+    OrganisationKind.BUSINESS: frozenset(Level.values),
     OrganisationKind.OTHER: frozenset(Level.values),
 }
 

@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .models import Membership, Organisation, Role
+from .models import PARTICIPANT_KINDS, Membership, Organisation, Role
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -86,10 +86,21 @@ ROLE_PERMISSIONS: Final[dict[Role, frozenset[Permission]]] = {
     Role.VIEWER: _MEMBER,
 }
 
+#: What a role grants in a participant organisation (brukarorganisation, civil society,
+#: knowledge node, business: they own goals and take part in plans and Kraftsamling, but
+#: never import a unit's figures, manage or report its money, or touch SIP).
+PARTICIPANT_PERMISSIONS: Final[frozenset[Permission]] = _MEMBER | {
+    Permission.MANAGE_USERS,
+    Permission.MANAGE_ORGANISATIONS,
+    Permission.MANAGE_TOKENS_ALL,
+    Permission.VIEW_AUDIT,
+}
+
 #: Never granted to a superuser by virtue of being one.
 SUPERUSER_EXCLUDED: Final[frozenset[Permission]] = frozenset({Permission.READ_SIP_PLANS})
 
 _CACHE_ATTR: Final = "_datasmart_roles"
+_PARTICIPANT_CACHE_ATTR: Final = "_datasmart_participant_orgs"
 
 
 def _is_signed_in(user: Any) -> bool:
@@ -107,20 +118,39 @@ def roles_by_organisation(user: Any) -> dict[int, Role]:
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = {
-            org_id: Role(role)
-            for org_id, role in Membership.objects.filter(user_id=user.pk).values_list(
-                "organisation_id", "role"
+        rows = list(
+            Membership.objects.filter(user_id=user.pk).values_list(
+                "organisation_id", "role", "organisation__kind"
             )
-        }
+        )
+        cached = {org_id: Role(role) for org_id, role, _kind in rows}
         setattr(user, _CACHE_ATTR, cached)
+        setattr(
+            user,
+            _PARTICIPANT_CACHE_ATTR,
+            frozenset(org_id for org_id, _role, kind in rows if kind in PARTICIPANT_KINDS),
+        )
     return cached
+
+
+def _granted(user: Any, org_id: int) -> frozenset[Permission]:
+    """The permissions ``user``'s role in organisation ``org_id`` grants (capped for
+    participant organisations, see :data:`PARTICIPANT_PERMISSIONS`)."""
+    role = roles_by_organisation(user).get(org_id)
+    if role is None:
+        return frozenset()
+    granted = ROLE_PERMISSIONS[role]
+    if org_id in getattr(user, _PARTICIPANT_CACHE_ATTR, frozenset()):
+        return granted & PARTICIPANT_PERMISSIONS
+    return granted
 
 
 def forget_roles(user: Any) -> None:
     """Drop the cached roles after a membership change."""
     if user is not None and hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    if user is not None and hasattr(user, _PARTICIPANT_CACHE_ATTR):
+        delattr(user, _PARTICIPANT_CACHE_ATTR)
 
 
 def has_permission(
@@ -136,10 +166,9 @@ def has_permission(
         return permission not in SUPERUSER_EXCLUDED
     roles = roles_by_organisation(user)
     if organisation is None:
-        return any(permission in ROLE_PERMISSIONS[role] for role in roles.values())
+        return any(permission in _granted(user, org_id) for org_id in roles)
     org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
-    role = roles.get(org_id)  # type: ignore[arg-type]
-    return role is not None and permission in ROLE_PERMISSIONS[role]
+    return permission in _granted(user, org_id)  # type: ignore[arg-type]
 
 
 def has_role_permission(
@@ -156,8 +185,7 @@ def has_role_permission(
     if not _is_signed_in(user):
         return False
     org_id = organisation.pk if isinstance(organisation, Organisation) else organisation
-    role = roles_by_organisation(user).get(org_id)  # type: ignore[arg-type]
-    return role is not None and permission in ROLE_PERMISSIONS[role]
+    return permission in _granted(user, org_id)  # type: ignore[arg-type]
 
 
 def require_permission(
@@ -211,7 +239,7 @@ def organisations_with_permission(user: Any, permission: Permission) -> QuerySet
     ):
         return Organisation.objects.all()
     roles = roles_by_organisation(user)
-    ids = [org_id for org_id, role in roles.items() if permission in ROLE_PERMISSIONS[role]]
+    ids = [org_id for org_id in roles if permission in _granted(user, org_id)]
     return Organisation.objects.filter(pk__in=ids)
 
 

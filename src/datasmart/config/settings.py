@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "datasmart.sip",
     "datasmart.needs",
     "datasmart.plans",
+    "datasmart.kraftsamling",
+    "datasmart.checklist",
     "datasmart.web",
 ]
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("sip/", include("datasmart.sip.urls")),
     path("behov/", include("datasmart.needs.urls")),
     path("planer/", include("datasmart.plans.urls")),
+    path("kraftsamling/", include("datasmart.kraftsamling.urls")),
+    path("politikerchecklistan/", include("datasmart.checklist.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -90,6 +90,7 @@ class ActionPlan(models.Model):
         verbose_name=_("län (gemensam plan)"),
     )
     agreed_at = models.DateTimeField(_("överenskommen"), null=True, blank=True)
+    next_follow_up = models.DateField(_("nästa uppföljning"), null=True, blank=True)
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
 
     class Meta:
@@ -210,6 +211,22 @@ class Activity(models.Model):
         _("budgetbelopp"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     cost = models.DecimalField(_("kostnad"), max_digits=14, decimal_places=2, null=True, blank=True)
+    funding_post = models.ForeignKey(
+        "funding.Post",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_activities",
+        verbose_name=_("finansieras från (post i överenskommelse)"),
+    )
+    needs_scenario = models.ForeignKey(
+        "needs.NeedsScenario",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_activities",
+        verbose_name=_("svarar mot behovsanalys"),
+    )
 
     class Meta:
         ordering = ["start", "pk"]
@@ -258,3 +275,39 @@ class PlanParty(models.Model):
 
     def __str__(self) -> str:
         return str(self.organisation)
+
+
+class FollowUp(models.Model):
+    """A recorded follow-up of a plan for a year: the judgements as they stood then.
+
+    The snapshot is what "what changed since the last follow-up" compares with; it is
+    written by :mod:`datasmart.plans.followup` only, never edited.
+    """
+
+    plan = models.ForeignKey(
+        ActionPlan,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        verbose_name=_("handlingsplan"),
+    )
+    year = models.PositiveIntegerField(_("uppföljningsår"))
+    made_at = models.DateTimeField(_("gjord"), auto_now_add=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gjord av"),
+    )
+    made_by_name = models.CharField(_("gjord av (namn)"), max_length=200, blank=True)
+    snapshot = models.JSONField(_("bedömningar"), default=dict)
+    note = models.TextField(_("kommentar"), blank=True)
+
+    class Meta:
+        ordering = ["plan", "-made_at"]
+        verbose_name = _("uppföljning")
+        verbose_name_plural = _("uppföljningar")
+
+    def __str__(self) -> str:
+        return f"{self.plan} – {self.year}"

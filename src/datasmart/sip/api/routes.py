@@ -54,9 +54,9 @@ from pydantic import BaseModel
 from datasmart.accounts.api_auth import ApiTokenAuth, SessionAuth
 from datasmart.accounts.models import Organisation, User
 from datasmart.accounts.permissions import (
-    ROLE_PERMISSIONS,
     Permission,
     deny,
+    has_permission,
     roles_by_organisation,
 )
 from datasmart.sip import services
@@ -253,9 +253,7 @@ def choose_organisation(user: User, requested: int | None, permission: Permissio
         if requested not in roles:
             deny(user, permission, detail={"reason": "not_a_member", "area": "sip"})
         return Organisation.objects.get(pk=requested)
-    granting = sorted(
-        org_id for org_id, role in roles.items() if permission in ROLE_PERMISSIONS[role]
-    )
+    granting = sorted(org_id for org_id in roles if has_permission(user, permission, org_id))
     if len(granting) > 1:
         raise SipValidationError(
             _(
