@@ -379,6 +379,10 @@ API_RULES: dict[str, Rule] = {
         CASEWORKER,
         lambda w: (f"{API}/sip/sips/participants/{w.ids['bup_participant']}/response", {}),
     ),
+    # --- plans API: add rules below this line
+    # --- plans follow-up API: add rules below this line
+    # --- kraftsamling API: add rules below this line
+    # --- checklist API: add rules below this line
 }
 
 
@@ -446,6 +450,10 @@ VALID_BODIES: dict[str, Body] = {
     "POST /api/sip/sips/{sip_id}/close": lambda w: {"reason": "goals_met", "note": "Matris"},
     "POST /api/sip/sips/{sip_id}/links": lambda w: {"valid_days": 7},
     "POST /api/sip/sips/participants/{participant_id}/response": lambda w: {"accept": True},
+    # --- plans API: add bodies below this line
+    # --- plans follow-up API: add bodies below this line
+    # --- kraftsamling API: add bodies below this line
+    # --- checklist API: add bodies below this line
 }
 
 PAGE_RULES: dict[str, Rule] = {
@@ -576,6 +584,11 @@ PAGE_RULES: dict[str, Rule] = {
     "plans:leave": Rule(
         "plans", "kommun", "other_kommun", COORDINATOR, _party_post("plans:leave", reason="Skäl")
     ),
+    # --- plans pages (create/edit): add rules below this line
+    # --- plans follow-up: add rules below this line
+    # --- plans reminders, comparison, links: add rules below this line
+    # --- kraftsamling: add rules below this line
+    # --- checklist: add rules below this line
 }
 
 
