@@ -22,10 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from datasmart.checklist.cli import checklist_app
 from datasmart.cli_support import setup_django, user_errors
 from datasmart.funding.cli import funding_app
 from datasmart.indicators.cli import indicators_app
+from datasmart.kraftsamling.cli import kraftsamling_app
 from datasmart.needs.cli import needs_app
+from datasmart.plans.cli import plans_app
 from datasmart.sip.cli import sip_app
 
 app = typer.Typer(
@@ -45,6 +48,9 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(funding_app, name="funding")
 app.add_typer(sip_app, name="sip")
 app.add_typer(needs_app, name="needs")
+app.add_typer(plans_app, name="plans")
+app.add_typer(kraftsamling_app, name="kraftsamling")
+app.add_typer(checklist_app, name="checklist")
 
 console = Console()
 err_console = Console(stderr=True)

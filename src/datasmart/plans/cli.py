@@ -1,0 +1,18 @@
+"""``datasmart plans …`` commands; mounted in ``datasmart/cli.py``.
+
+Errors users can fix are one Swedish message with exit code 2
+(:func:`datasmart.cli_support.user_errors`).
+"""
+
+from __future__ import annotations
+
+import typer
+
+plans_app = typer.Typer(
+    help="Mål och handlingsplaner: lista planer, uppföljningsrapporter.", no_args_is_help=True
+)
+
+
+@plans_app.callback()
+def _group() -> None:
+    """Commands of this domain."""
