@@ -26,18 +26,19 @@ here, not imported from the module behind it.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from datasmart.geo.services import get_unit, parse_level
 
+from . import engine
 from .catalogue import SyncReport, read_catalogue, sync_catalogue
 from .imports import ImportResult, import_observations
 from .loaders import RealLoadReport, load_real_indicators
 from .models import ImportBatch, ImportKind, Indicator, Observation, ObservationStatus, Result
 from .periods import format_period, month_period
 from .population import FillReport, fill_from_population
-from .results import ComputeReport, compute_indicator, unit_profile, units_frame
+from .results import ComputeReport, compute_indicator, indicator_spec, unit_profile, units_frame
 from .rounding import decimals_for, format_value, round_half_up, rounded
 from .writes import CleanRow, write_batch
 
@@ -71,6 +72,7 @@ __all__ = [
     "rounded",
     "sync_catalogue",
     "unit_profile",
+    "unit_trend",
     "units_frame",
     "write_batch",
 ]
@@ -146,3 +148,49 @@ def list_batches(*, indicator: Indicator | None = None) -> QuerySet[ImportBatch]
     if indicator is not None:
         qs = qs.filter(indicators=indicator)
     return qs
+
+
+def unit_trend(
+    indicator: Indicator, unit_code: str, *, periods: int | None = 5, until: int | None = None
+) -> dict[str, object] | None:
+    """The engine's trend test (:func:`datasmart.indicators.engine.trend`: Cochran–Armitage
+    for proportions, Poisson regression for rates and counts; Fingertips' "recent trend"
+    rule, every period of the window must have a shown numerator and denominator) over
+    the stored total results (both sexes, all ages) of one unit.
+
+    Why here: plans judge goals with the same trend the indicator pages would show, so
+    the test runs on the stored (already suppressed) results and is not re-implemented.
+    ``until`` (a year) leaves out later periods, for a follow-up of a past year.
+    Returns the trend row as a dict (``direction``, ``assessment``, ``slope``,
+    ``p_value``, ``first_period``, ``last_period``, ``n_periods``, ``method`` …) or None
+    when the unit has no results."""
+    import polars as pl
+
+    qs = Result.objects.filter(indicator=indicator, unit__code=unit_code, sex="T", age_group="")
+    if until is not None:  # a year: its own periods and its months (YYYYMM)
+        qs = qs.filter(Q(period__lte=until) | Q(period__gt=9999, period__lte=until * 100 + 12))
+    rows = list(
+        qs.order_by("period").values_list("level", "period", "numerator", "denominator", "status")
+    )
+    if not rows:
+        return None
+    frame = pl.DataFrame(
+        [(unit_code, lv, p, num, den, st, "T", "") for lv, p, num, den, st in rows],
+        schema={
+            "unit_code": pl.Utf8,
+            "level": pl.Utf8,
+            "period": pl.Int64,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "status": pl.Utf8,
+            "sex": pl.Utf8,
+            "age_group": pl.Utf8,
+        },
+        orient="row",
+    )
+    spec = indicator_spec(indicator)
+    try:
+        out = engine.trend(frame.with_columns(indicator_id=pl.lit(spec.id)), spec, periods=periods)
+    except ValueError:
+        return None
+    return out.row(0, named=True) if out.height else None
