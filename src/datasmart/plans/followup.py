@@ -275,6 +275,7 @@ class IndicatorFollowUp:
     """One goal indicator at follow-up: the figures, their display texts and the verdict."""
 
     key: str
+    plan_id: int
     goal_id: int
     goal_text: str
     code: str
@@ -469,6 +470,7 @@ def indicator_follow_up(
     d = decimals_for(indicator)
     row = IndicatorFollowUp(
         key=f"{goal.text}\u241f{link.indicator_code}",
+        plan_id=goal.plan_id,
         goal_id=goal.pk,
         goal_text=goal.text,
         code=link.indicator_code,
