@@ -16,3 +16,9 @@ plans_app = typer.Typer(
 @plans_app.callback()
 def _group() -> None:
     """Commands of this domain."""
+
+
+# `plans remind` lives in its own module (no import back here, so no circle); register it.
+from datasmart.plans.cli_remind import remind_command  # noqa: E402
+
+plans_app.command("remind")(remind_command)

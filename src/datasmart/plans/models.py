@@ -311,3 +311,8 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} – {self.year}"
+
+
+# Sent follow-up reminders live in their own module (datasmart.plans.reminders writes them).
+from .models_reminders import PlanReminder as PlanReminder  # noqa: E402
+from .models_reminders import ReminderStage as ReminderStage  # noqa: E402
