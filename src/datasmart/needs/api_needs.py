@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from datasmart.api.responses import ErrorOut
 from datasmart.geo.models import Level
-from datasmart.needs import expected, gap
+from datasmart.needs import coverage, expected, gap
 from datasmart.needs.models import PrevalenceEstimate
 
 router = Router(tags=["behovsanalys"])
@@ -51,6 +51,43 @@ def prevalence(
     if use_in_needs is not None:
         qs = qs.filter(use_in_needs=use_in_needs)
     return list(qs)
+
+
+class CoverageFigureOut(Schema):
+    age_band: str
+    sex: str
+    low: float | None = Field(None, description="Andel 0–1; null = ingen publicerad siffra")
+    central: float | None
+    high: float | None
+    estimate_id: int
+    range_is_judgement: bool
+
+
+class CoverageOut(Schema):
+    condition: str
+    condition_label: str
+    age_group: str = Field(..., description="0-17, 18-25 eller 26+")
+    age_group_label: str
+    status: str = Field(
+        ..., description="sourced (låg, central, hög), partial (delvis) eller missing (ingen)"
+    )
+    figures: list[CoverageFigureOut]
+    reason: str = Field(..., description="Varför en siffra eller ett intervall saknas")
+    judgement: str = Field(..., description="Hur ett sammanställt intervall är bedömt")
+    no_figure: str = Field(..., description="Texten som visas där en siffra saknas")
+
+
+@router.get(
+    "/prevalence/coverage",
+    response=list[CoverageOut],
+    summary="Täckning: låg, central och hög per tillstånd och åldersgrupp",
+)
+def prevalence_coverage(request: HttpRequest) -> Any:
+    """The thirty required cells (ten conditions × children 0–17, young adults 18–25,
+    adults 26+): the basis figures in each, and for a cell without a sourced low,
+    central and high the reason ("ingen publicerad siffra i underlaget"). The figures
+    are 'sannolikt i underkant'."""
+    return coverage.cells()
 
 
 class ExpectedFilters(Schema):

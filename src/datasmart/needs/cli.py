@@ -99,6 +99,50 @@ def project(
     _emit(rows, format, f"Framskrivning från {base_year} ({scenario})")
 
 
+@needs_app.command("prevalence")
+@user_errors
+def prevalence(
+    format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
+) -> None:
+    """Prevalens i underlaget: låg, central och hög per tillstånd och åldersgrupp; där en
+    siffra saknas står "ingen publicerad siffra i underlaget" med skälet."""
+    from datasmart.needs.coverage import cells
+
+    rows: list[dict[str, Any]] = []
+    for c in cells():
+        for f in c["figures"] or [None]:
+            rows.append(
+                {
+                    "condition": c["condition"],
+                    "age_group": c["age_group"],
+                    "status": c["status"],
+                    "age_band": f["age_band"] if f else "",
+                    "sex": f["sex"] if f else "",
+                    **{
+                        k: (f[k] if f and f[k] is not None else c["no_figure"])
+                        for k in ("low", "central", "high")
+                    },
+                    "reason": c["reason"],
+                }
+            )
+    columns = list(rows[0]) if rows else []
+    if format == Format.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+    elif format == Format.csv:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(title="Prevalens i underlaget (andelar 0–1); sannolikt i underkant")
+        for col in columns:
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*(str(row[c]) for c in columns))
+        console.print(table)
+
+
 @needs_app.command("import-projection")
 @user_errors
 def import_projection(

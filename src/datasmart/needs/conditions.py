@@ -11,6 +11,7 @@ added to a disorder.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -88,3 +89,48 @@ def label(code: str) -> str:
 
 def choices() -> list[tuple[str, Promise]]:
     return [(c.code, c.label) for c in CONDITIONS]
+
+
+#: Sex codes of the prevalence tables, as words (translated on English pages).
+SEX_LABELS: dict[str, Promise] = {"1": _("män"), "2": _("kvinnor"), "T": _("alla")}
+
+
+def sex_label(code: str) -> str:
+    found = SEX_LABELS.get(code)
+    return str(found) if found else code
+
+
+#: The measures the prevalence files name (in English, as published), in words for the
+#: pages. Why: the files keep the publishers' wording so rows stay traceable, but a
+#: Swedish page must not show English method text, nor an English page Swedish. The
+#: suffix "(basis for needs)" is the platform's own marker and is shown as a tag instead.
+MEASURES: dict[str, Promise] = {
+    "12-month incidence of an episode": _("insjuknande i en episod under 12 månader"),
+    "12-month prevalence": _("12-månadersprevalens"),
+    "12-month prevalence (survey)": _("12-månadersprevalens (enkät)"),
+    "annual period prevalence": _("årsprevalens"),
+    "annual period prevalence (inpatients)": _("årsprevalens (slutenvårdade)"),
+    "lifetime risk": _("livstidsrisk"),
+    "lifetime risk (upper estimate)": _("livstidsrisk (övre skattning)"),
+    "point prevalence": _("punktprevalens"),
+    "point prevalence (self-report)": _("punktprevalens (självrapporterad)"),
+    "prevalence": _("prevalens"),
+    "prevalence (estimate)": _("prevalens (skattning)"),
+    "year prevalence": _("årsprevalens"),
+    "year prevalence (diagnosed)": _("årsprevalens (diagnostiserade)"),
+}
+_CUMULATIVE = re.compile(r"^cumulative incidence by age (\d+)$")
+_BASIS_SUFFIX = " (basis for needs)"
+
+
+def measure_label(measure: str) -> str:
+    """A published measure in the page's language; an unknown wording is shown as the
+    general word for prevalence rather than as untranslated source text."""
+    text = measure.strip()
+    if text.casefold().endswith(_BASIS_SUFFIX):
+        text = text[: -len(_BASIS_SUFFIX)].strip()
+    match = _CUMULATIVE.match(text.casefold())
+    if match:
+        return str(_("kumulativ incidens till %(age)s års ålder") % {"age": match.group(1)})
+    found = MEASURES.get(text.casefold())
+    return str(found) if found else str(_("prevalens"))

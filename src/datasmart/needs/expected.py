@@ -244,9 +244,6 @@ def expected_arrays(cube: PopulationCube, b: Basis) -> tuple[np.ndarray, np.ndar
     return n, e
 
 
-SEX_LABELS = {"1": "män", "2": "kvinnor", "T": "alla"}
-
-
 def expected_rows(
     level: str = "kommun",
     unit: str | None = None,
@@ -323,7 +320,7 @@ def condition_summary(level: str, unit: str, *, scenario: str = "platform") -> d
                 "judgement": False,
             },
         )
-        entry["bands"].append(f"{est.age_band} {SEX_LABELS.get(est.sex, est.sex)}")
+        entry["bands"].append(f"{est.age_band} {conditions.sex_label(est.sex)}")
         entry["range_unknown"] |= bool(b.range_unknown[ei])
         entry["judgement"] |= est.range_is_judgement
         for yi, h in enumerate(HORIZONS):

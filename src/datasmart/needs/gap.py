@@ -109,6 +109,13 @@ def population_year_index(years: list[int], period: int | None) -> int:
     return best
 
 
+def _title(ind: Any) -> str:
+    """The indicator's title in the page's language (English when the catalogue has it)."""
+    from django.utils.translation import get_language
+
+    return str(ind.title_en if get_language() == "en" and ind.title_en else ind.title_sv)
+
+
 def _delivered(
     pair: GapPair, unit_code: str, cube_data: np.ndarray, years: list[int]
 ) -> tuple[float | None, int | None, str, int]:
@@ -131,7 +138,7 @@ def _delivered(
                 .values("period", "age_group", "value", "sex")
             )
         if not rows:
-            return None, None, ind.title_sv, 0
+            return None, None, _title(ind), 0
         period = max(r["period"] for r in rows)
         yi = population_year_index(years, period)
         pop = cube_data[yi, 0]
@@ -148,17 +155,17 @@ def _delivered(
                 )
             else:
                 total += r["value"] / ind.multiplier * _age_groups_population(pop, r["age_group"])
-        return total, period, ind.title_sv, yi
+        return total, period, _title(ind), yi
     cell = results.filter(sex="T", age_group="")
     latest = cell.order_by("-period").first()
     if latest is None or latest.numerator is None:
-        return None, None, ind.title_sv, 0
+        return None, None, _title(ind), 0
     yi = population_year_index(years, latest.period)
     if pair.mode == "numerator_12_months":
         periods = sorted({p for p in cell.values_list("period", flat=True)}, reverse=True)[:12]
         total = sum(r.numerator or 0.0 for r in cell.filter(period__in=periods))
-        return float(total), latest.period, ind.title_sv, yi
-    return float(latest.numerator), latest.period, ind.title_sv, yi
+        return float(total), latest.period, _title(ind), yi
+    return float(latest.numerator), latest.period, _title(ind), yi
 
 
 def gap_rows(level: str, unit: str) -> list[dict[str, Any]]:
@@ -202,7 +209,10 @@ def gap_rows(level: str, unit: str) -> list[dict[str, Any]]:
             "gap_per_10000": None,
             "gap_per_10000_low": None,
             "gap_per_10000_high": None,
-            "definition_need": "; ".join(f"{e.age_band} {e.sex}: {e.measure}" for e in b.estimates),
+            "definition_need": "; ".join(
+                f"{e.age_band} {conditions.sex_label(e.sex)}: {conditions.measure_label(e.measure)}"
+                for e in b.estimates
+            ),
             "why": str(pair.why),
             "indicative": True,
         }

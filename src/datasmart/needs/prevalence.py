@@ -528,32 +528,3 @@ def save_estimate(
 def basis_estimates() -> list[PrevalenceEstimate]:
     """The figures that enter expected cases (``use_in_needs``, numeric age band)."""
     return list(PrevalenceEstimate.objects.filter(use_in_needs=True, age_from__isnull=False))
-
-
-def coverage() -> list[dict[str, Any]]:
-    """Per core condition and broad age group (children 0–17, young adults 18–25,
-    adults 26+): whether the basis gives low, central and high. Shown on the sources
-    page and reported, so missing figures are visible rather than silently zero."""
-    groups = (("0-17", 0, 17), ("18-25", 18, 25), ("26+", 26, MAX_AGE))
-    basis = basis_estimates()
-    out = []
-    for code in conditions.CORE_CODES:
-        for label, start, end in groups:
-            hits = [
-                e
-                for e in basis
-                if e.condition == code
-                and (e.age_from or 0) <= end
-                and (e.age_to if e.age_to is not None else MAX_AGE) >= start
-            ]
-            out.append(
-                {
-                    "condition": code,
-                    "condition_label": conditions.label(code),
-                    "age_group": label,
-                    "has_central": any(e.central is not None for e in hits),
-                    "has_range": any(e.low is not None and e.high is not None for e in hits),
-                    "rows": len(hits),
-                }
-            )
-    return out

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level
 from datasmart.indicators.services import round_half_up, rounded
+from datasmart.needs import conditions, coverage
 from datasmart.needs.expected import (
     HORIZONS,
     basis,
@@ -99,6 +100,7 @@ def lan_report(code: str, horizon: int = 10) -> dict[str, Any]:
         "gaps": gap_rows("region", code),
         "indicators": key_indicators(code),
         "caveat": UNDERESTIMATE_CAVEAT,
+        "coverage": coverage.cells(),
         "cube": cube,
         "hi": hi,
         "expected_total_now": sum(r["now"] for r in conditions_rows),
@@ -236,6 +238,27 @@ def lan_excel(report: dict[str, Any]) -> bytes:
                 i["unit"],
             ]
         )
+    ws6 = wb.create_sheet(_("Prevalens i underlaget")[:31])
+    ws6.append(
+        [
+            _("Tillstånd"),
+            _("Åldersgrupp"),
+            _("Uppgiftens ålder och kön"),
+            _("Låg (%)"),
+            _("Central (%)"),
+            _("Hög (%)"),
+            _("Anmärkning"),
+        ]
+    )
+    for c in report["coverage"]:
+        note = " ".join(t for t in (c["reason"], c["judgement"]) if t)
+        for f in c["figures"] or [None]:
+            shares = [
+                c["no_figure"] if f is None or f[k] is None else rounded(f[k] * 100, 2)
+                for k in ("low", "central", "high")
+            ]
+            where = f"{f['age_band']} {conditions.sex_label(f['sex'])}" if f else "–"
+            ws6.append([c["condition_label"], c["age_group_label"], where, *shares, note])
     ws4 = wb.create_sheet(_("Källor")[:31])
     ws4.append(
         [

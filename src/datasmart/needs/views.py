@@ -16,11 +16,11 @@ from django.views.decorators.http import require_GET, require_POST
 from datasmart.accounts.models import Organisation
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level
-from datasmart.needs import charts, conditions, scenarios
+from datasmart.needs import charts, conditions, coverage, scenarios
 from datasmart.needs.expected import HORIZONS, condition_summary
 from datasmart.needs.gap import gap_rows, indicative_label
 from datasmart.needs.models import PrevalenceEstimate, PrevalenceVariant
-from datasmart.needs.prevalence import UNDERESTIMATE_CAVEAT, coverage
+from datasmart.needs.prevalence import UNDERESTIMATE_CAVEAT
 from datasmart.needs.published import projection_summary
 from datasmart.needs.report import NotALan, kommun_change, lan_excel, lan_pdf, lan_report
 
@@ -29,20 +29,32 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return render(request, "404.html", {"message": str(exc)}, status=404)
 
 
+def _percent_text(share: float) -> str:
+    """A share as percent with the decimals the source gave (at most four significant
+    digits), in the page's language (6,5 in Swedish, 6.5 in English)."""
+    from datasmart.indicators.services import format_value
+
+    plain = f"{share * 100:.4g}"
+    decimals = len(plain.split(".")[1]) if "." in plain and "e" not in plain else 0
+    return format_value(share * 100, decimals) or plain
+
+
 @require_GET
 def sources(request: HttpRequest) -> HttpResponse:
     estimates = list(PrevalenceEstimate.objects.all())
     for e in estimates:
         e.condition_label = conditions.label(e.condition)  # type: ignore[attr-defined]
+        e.measure_label = conditions.measure_label(e.measure)  # type: ignore[attr-defined]
+        e.sex_label = conditions.sex_label(e.sex)  # type: ignore[attr-defined]
         for name in ("low", "central", "high"):
             value = getattr(e, name)
-            setattr(e, f"{name}_pct", None if value is None else f"{value * 100:.4g}")
+            setattr(e, f"{name}_pct", None if value is None else _percent_text(value))
     return render(
         request,
         "needs/sources.html",
         {
             "estimates": estimates,
-            "coverage": coverage(),
+            "coverage": coverage.cells(),
             "projections": projection_summary(),
             "caveat": UNDERESTIMATE_CAVEAT,
         },
@@ -68,6 +80,7 @@ def _unit_context(request: HttpRequest, code: str) -> dict[str, Any]:
         "gaps": gap_rows(unit.level, unit.code),
         "indicative": indicative_label(),
         "caveat": UNDERESTIMATE_CAVEAT,
+        "coverage": coverage.cells(),
         "is_lan": unit.level == Level.REGION,
         "saved": scenarios.compare(scenarios.visible_scenarios(request.user, unit.code)),
         "save_organisations": scenarios.organisations_for(request.user),

@@ -28,3 +28,11 @@ def dec(value: Any, decimals: int = 1) -> str:
     if value is None or value == "":
         return "–"
     return format_value(value, int(decimals)) or "–"
+
+
+@register.filter
+def sex_word(code: Any) -> str:
+    """``"2"|sex_word`` — kvinnor / women (the page's language)."""
+    from datasmart.needs.conditions import sex_label
+
+    return sex_label(str(code))
