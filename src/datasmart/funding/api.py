@@ -568,6 +568,10 @@ class ConditionOut(Schema):
     post: str | None
     recipient_level: str
     due_date: dt.date | None
+    rule: str = Field(
+        description="manual: bedöms för hand; joint_plan: uppfyllt när länet har en "
+        "överenskommen gemensam handlingsplan för året (läses från planerna)"
+    )
     expected: int
     fulfilled: int
     partly: int
@@ -657,6 +661,7 @@ def conditions(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) ->
             "post": s.condition.post.code if s.condition.post else None,
             "recipient_level": s.condition.recipient_level,
             "due_date": s.condition.due_date,
+            "rule": s.condition.rule,
             "expected": s.expected,
             **s.counts,
             "not_assessed": s.not_assessed,

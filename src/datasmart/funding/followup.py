@@ -32,6 +32,7 @@ from .models import (
     Agreement,
     AllocationLine,
     Condition,
+    ConditionRule,
     Fulfilment,
     FulfilmentStatus,
     Payout,
@@ -42,6 +43,7 @@ from .models import (
     Survey,
     SurveyResponse,
 )
+from .plan_conditions import is_automatic, joint_plan_checks
 from .rights import (
     is_administrator,
     may_report_for,
@@ -131,14 +133,21 @@ def add_condition(
     recipient_level: str,
     post: Post | None = None,
     due_date: dt.date | None = None,
+    rule: str = ConditionRule.MANUAL,
     by: Any,
     request: HttpRequest | None = None,
 ) -> Condition:
-    """Add a condition to an agreement (optionally tied to one post)."""
+    """Add a condition to an agreement (optionally tied to one post). ``rule`` says how it
+    is judged: by hand (``manual``) or from the agreed joint län plans (``joint_plan``,
+    :mod:`.plan_conditions`)."""
     _manage(by, request)
     if recipient_level not in UNIT_LEVEL:
         raise FundingError(
             f"Villkor gäller kommuner, regioner eller län, inte {recipient_level!r}."
+        )
+    if rule not in ConditionRule.values:
+        raise FundingError(
+            f"Fältet bedöms: okänt värde {rule!r} (tillåtna: {', '.join(ConditionRule.values)})."
         )
     if post is not None and post.agreement_id != agreement.pk:
         raise FundingError(
@@ -159,12 +168,13 @@ def add_condition(
             recipient_level=recipient_level,
             due_date=due_date,
             order=agreement.conditions.count(),
+            rule=rule,
         )
         record_event(
             "funding.condition.create",
             actor=by,
             target=condition,
-            detail={"year": agreement.year, "code": condition.code},
+            detail={"year": agreement.year, "code": condition.code, "rule": str(rule)},
             request=request,
         )
     return condition
@@ -200,8 +210,13 @@ def assess(
     by: Any,
     request: HttpRequest | None = None,
 ) -> Fulfilment:
-    """Record whether a recipient fulfilled a condition."""
+    """Record whether a recipient fulfilled a condition (only one judged by hand)."""
     _manage(by, request)
+    if is_automatic(condition):
+        raise FundingError(
+            f"Villkoret {condition.code} bedöms automatiskt från de gemensamma länsplanerna "
+            "och kan inte bedömas för hand; ändra planen i stället."
+        )
     if status not in FulfilmentStatus.values:
         raise FundingError(
             f"Okänd bedömning {status!r} (tillåtna: {', '.join(FulfilmentStatus.values)})."
@@ -235,11 +250,18 @@ class ConditionSummary:
 
 
 def condition_overview(agreement: Agreement) -> list[ConditionSummary]:
-    """Per condition: how many recipients fulfilled it, partly, not, or are not assessed."""
+    """Per condition: how many recipients fulfilled it, partly, not, or are not assessed
+    (a ``joint_plan`` condition is judged for every recipient from the plans, live)."""
     out = []
-    for condition in agreement.conditions.select_related("post"):
-        expected = len(expected_units(agreement, condition.recipient_level))
+    for condition in agreement.conditions.select_related("post", "agreement"):
+        units = expected_units(agreement, condition.recipient_level)
+        expected = len(units)
         counts = dict.fromkeys(FulfilmentStatus.values, 0)
+        if is_automatic(condition):
+            for check in joint_plan_checks(condition, units).values():
+                counts[check.status] += 1
+            out.append(ConditionSummary(condition, expected, counts))
+            continue
         for status in condition.fulfilments.values_list("status", flat=True):
             if status in counts:  # an unknown stored status counts as not assessed
                 counts[status] += 1

@@ -33,6 +33,7 @@ from .models import (
     AllocationLine,
     AllocationRun,
     Condition,
+    ConditionRule,
     FulfilmentStatus,
     PayoutStatus,
     RecipientLevel,
@@ -42,6 +43,7 @@ from .models import (
 )
 from .page_support import agreement_or_404 as _get
 from .page_support import require_view as _view
+from .plan_conditions import is_automatic, joint_plan_checks
 from .reminders import REMIND_COLUMNS, remind_rows
 from .rights import is_administrator, require_administrator
 from .services import FundingError
@@ -244,6 +246,7 @@ def condition_create(request: HttpRequest, year: int) -> HttpResponse:
             recipient_level=request.POST.get("recipient_level", ""),
             post=post,
             due_date=due_date,
+            rule=request.POST.get("rule", "") or ConditionRule.MANUAL,
             by=request.user,
             request=request,
         )
@@ -257,7 +260,11 @@ def condition_create(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
-    """Fulfilment of one condition per recipient; coordinators assess with one form per row."""
+    """Fulfilment of one condition per recipient; coordinators assess with one form per row.
+
+    A ``joint_plan`` condition has no forms: each row shows the verdict read from the plans
+    (:mod:`.plan_conditions`) and a link to the län's joint plan when the reader may see it.
+    """
     _view(request)
     agreement = _get(year)
     cond = Condition.objects.filter(agreement=agreement, code=code).first()
@@ -283,25 +290,34 @@ def condition(request: HttpRequest, year: int, code: str) -> HttpResponse:
                 _("Bedömningen för %(name)s är sparad.") % {"name": unit_name or unit_code},
             )
         return HttpResponseRedirect(request.path + f"#u{unit_code}")
-    fulfilments = {f.unit_id: f for f in cond.fulfilments.all()}
+    automatic = is_automatic(cond)
+    units = followup.expected_units(agreement, cond.recipient_level)
+    checks = joint_plan_checks(cond, units, by=request.user) if automatic else {}
+    fulfilments = {} if automatic else {f.unit_id: f for f in cond.fulfilments.all()}
     labels = dict(FulfilmentStatus.choices)
-    rows = [
-        {
-            "unit": u,
-            "f": fulfilments.get(u.pk),
-            "label": labels.get(fulfilments[u.pk].status, fulfilments[u.pk].status)
-            if u.pk in fulfilments
-            else _("Inte bedömt"),
-        }
-        for u in followup.expected_units(agreement, cond.recipient_level)
-    ]
+    rows = (
+        [{"unit": u, "check": checks[u.pk], "label": labels[checks[u.pk].status]} for u in units]
+        if automatic
+        else [
+            {
+                "unit": u,
+                "f": fulfilments.get(u.pk),
+                "label": labels.get(fulfilments[u.pk].status, fulfilments[u.pk].status)
+                if u.pk in fulfilments
+                else _("Inte bedömt"),
+            }
+            for u in units
+        ]
+    )
     context = {
         "agreement": agreement,
         "condition": cond,
         "level_label": dict(RecipientLevel.choices).get(cond.recipient_level, cond.recipient_level),
         "rows": rows,
         "statuses": FulfilmentStatus.choices,
-        "can_manage": _manage(request),
+        "can_manage": _manage(request) and not automatic,
+        "automatic": automatic,
+        "rule_label": ConditionRule(cond.rule).label if cond.rule in ConditionRule.values else "",
     }
     return render(request, "funding/condition.html", context)
 

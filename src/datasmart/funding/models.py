@@ -264,8 +264,22 @@ class AllocationLine(models.Model):
 # --------------------------------------------------------------------------- follow-up
 
 
+class ConditionRule(models.TextChoices):
+    """How a condition's fulfilment is known: assessed by hand, or read from another domain
+    (never copied: :mod:`datasmart.funding.plan_conditions` asks each time)."""
+
+    MANUAL = "manual", _("Bedöms av administratören")
+    JOINT_PLAN = "joint_plan", _("Överenskommen gemensam länsplan för överenskommelsens år")
+
+
 class Condition(models.Model):
-    """A condition (prestationsmål, villkor) a recipient must meet for a post's money."""
+    """A condition (prestationsmål, villkor) a recipient must meet for a post's money.
+
+    ``rule`` says how fulfilment is known: ``manual`` conditions are assessed per recipient
+    (:class:`Fulfilment` rows); ``joint_plan`` is fulfilled when the recipient's län has an
+    agreed joint plan covering the agreement's year (the 2016 and 2020 agreements' money
+    "utifrån handlingsplaner"), read live from the plans domain.
+    """
 
     agreement = models.ForeignKey(
         Agreement,
@@ -288,6 +302,12 @@ class Condition(models.Model):
     )
     due_date = models.DateField(_("senast"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0, verbose_name=_("ordning"))
+    rule = models.CharField(
+        _("bedöms"),
+        max_length=16,
+        choices=ConditionRule.choices,
+        default=ConditionRule.MANUAL,
+    )
 
     class Meta:
         ordering = ["agreement", "order", "id"]

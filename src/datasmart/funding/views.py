@@ -30,7 +30,13 @@ from datasmart.geo.models import Level, Unit
 from . import services
 from .charts import AreaValue, amount_map_figure
 from .exports import ANNEX_CSV_COLUMNS, annex_filename, annex_workbook
-from .models import AcceptancePolicy, Agreement, AgreementStatus, RecipientLevel
+from .models import (
+    AcceptancePolicy,
+    Agreement,
+    AgreementStatus,
+    ConditionRule,
+    RecipientLevel,
+)
 from .page_support import agreement_or_404 as _get
 from .page_support import reporter_tasks
 from .page_support import require_view as _view
@@ -470,5 +476,6 @@ def reporting(request: HttpRequest, year: int) -> HttpResponse:
             (v, label) for v, label in RecipientLevel.choices if v in ("kommun", "region", "lan")
         ],
         "posts": list(agreement.posts.all()) if can_manage else [],
+        "rules": ConditionRule.choices,
     }
     return render(request, "funding/reporting.html", context)
