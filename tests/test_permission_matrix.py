@@ -219,6 +219,58 @@ def _party_post(name: str, **body: Any) -> Request:
     return build
 
 
+#: Who edits a plan: the owner organisation's coordinators and analysts.
+PLAN_EDITORS = frozenset({Role.COORDINATOR, Role.ANALYST})
+
+
+def _plan_parts(w: World) -> None:
+    """A goal followed by an indicator, and an activity, in the plans world's draft joint
+    plan (for the editing pages of goals, indicators and activities)."""
+    from datasmart.indicators.models import Indicator
+    from datasmart.plans import services as plans
+    from datasmart.plans.models import ActionPlan
+
+    Indicator.objects.create(
+        code="matris-plan",
+        title_sv="Matris",
+        type="proportion",
+        multiplier=100,
+        levels=["kommun", "region"],
+        breakdowns=[],
+        age_groups=[],
+        first_period=2015,
+        last_period=2024,
+        group="test",
+    )
+    plan = ActionPlan.objects.get(pk=w.ids["plan"])
+    goal = plans.create_goal(plan, text="Matrismål", by=SYSTEM)
+    link = plans.add_goal_indicator(
+        goal, indicator_code="matris-plan", target_value=1, target_year=2027, by=SYSTEM
+    )
+    activity = plans.create_activity(
+        plan,
+        title="Matrisaktivitet",
+        goals=[goal],
+        start=dt.date(2024, 1, 1),
+        end=dt.date(2024, 12, 31),
+        by=SYSTEM,
+    )
+    w.ids.update(goal=goal.pk, link=link.pk, activity=activity.pk)
+
+
+def _plan_edit(name: str, *args: Any) -> Rule:
+    """An editing page of the joint plan held by the region: the region's editors; a party
+    kommun (which approves the plan) does not edit it."""
+    return Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: _named(name, "@plan", *args)(w),
+        setup=_plan_parts if args else None,
+    )
+
+
 WORLDS: dict[str, Callable[[], World]] = {
     "accounts": _accounts_world,
     "funding": _funding_world,
@@ -381,6 +433,15 @@ API_RULES: dict[str, Rule] = {
     ),
     # --- plans API: add rules below this line
     # --- plans follow-up API: add rules below this line
+    # recording a follow-up: editors (coordinator, analyst) of the owner or of a party
+    # (Stockholm is a party to the län plan; Malmö is not); the draft answers 409 when allowed
+    "POST /api/plans/{plan_id}/follow-ups": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.COORDINATOR, Role.ANALYST}),
+        lambda w: (f"{API}/plans/{w.ids['plan']}/follow-ups", {}),
+    ),
     # --- kraftsamling API: add rules below this line
     # --- checklist API: add rules below this line
 }
@@ -452,6 +513,7 @@ VALID_BODIES: dict[str, Body] = {
     "POST /api/sip/sips/participants/{participant_id}/response": lambda w: {"accept": True},
     # --- plans API: add bodies below this line
     # --- plans follow-up API: add bodies below this line
+    "POST /api/plans/{plan_id}/follow-ups": lambda w: {"year": 2025, "note": "Matris"},
     # --- kraftsamling API: add bodies below this line
     # --- checklist API: add bodies below this line
 }
@@ -585,7 +647,38 @@ PAGE_RULES: dict[str, Rule] = {
         "plans", "kommun", "other_kommun", COORDINATOR, _party_post("plans:leave", reason="Skäl")
     ),
     # --- plans pages (create/edit): add rules below this line
+    # any organisation's editors create a plan of their own organisation
+    "plans:create": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        PLAN_EDITORS,
+        _named("plans:create"),
+        other=PLAN_EDITORS,
+    ),
+    # a joint län plan is held by the region's organisation: a kommun does not start one
+    "plans:create_joint": Rule(
+        "plans", "region", "kommun", PLAN_EDITORS, _named("plans:create_joint")
+    ),
+    "plans:edit": _plan_edit("plans:edit"),
+    "plans:goal_create": _plan_edit("plans:goal_create"),
+    "plans:goal_edit": _plan_edit("plans:goal_edit", "@goal"),
+    "plans:goal_delete": _plan_edit("plans:goal_delete", "@goal"),
+    "plans:indicator_add": _plan_edit("plans:indicator_add", "@goal"),
+    "plans:indicator_edit": _plan_edit("plans:indicator_edit", "@link"),
+    "plans:indicator_remove": _plan_edit("plans:indicator_remove", "@link"),
+    "plans:activity_create": _plan_edit("plans:activity_create"),
+    "plans:activity_edit": _plan_edit("plans:activity_edit", "@activity"),
+    "plans:activity_delete": _plan_edit("plans:activity_delete", "@activity"),
+    "plans:new_version": _plan_edit("plans:new_version"),
     # --- plans follow-up: add rules below this line
+    "plans:follow_up_record": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.COORDINATOR, Role.ANALYST}),
+        _named("plans:follow_up_record", "@plan", body={"year": "2025"}),
+    ),
     # --- plans reminders, comparison, links: add rules below this line
     # --- kraftsamling: add rules below this line
     # --- checklist: add rules below this line
