@@ -160,6 +160,8 @@ def _population_cube(level: str, unit: str | None, scenario: str) -> PopulationC
         ai = np.minimum(np.array([r["age"] for r in rows]), MAX_AGE)
         pop = np.array([r["population"] for r in rows], dtype=float)
         np.add.at(data, (yi[keep], ui[keep], si[keep], ai[keep]), pop[keep])
+        if scenario != "platform":
+            _fill_imported_gaps(data, units, years, yi[keep], scenario)
         mape = backtest_error()
         error = {y: (mape or 0.0) * h / 5 for y, h in zip(years, HORIZONS, strict=True)}
         return PopulationCube(
@@ -175,7 +177,9 @@ def _population_cube(level: str, unit: str | None, scenario: str) -> PopulationC
             error_known=mape is not None,
         )
     except Exception as exc:
-        if isinstance(exc, geo.UnitNotFound):
+        # an imported scenario that cannot answer is an error to show, never a silent
+        # switch to today's population under the imported scenario's name
+        if isinstance(exc, geo.UnitNotFound) or scenario != "platform":
             raise
         logger.info("expected cases without projection: %s", exc)
     current = _current_cube(units, base)
@@ -193,6 +197,28 @@ def _population_cube(level: str, unit: str | None, scenario: str) -> PopulationC
         % {"y": base},
         error={y: 0.0 for y in years},
     )
+
+
+def _fill_imported_gaps(
+    data: np.ndarray, units: list[Unit], years: list[int], filled: np.ndarray, scenario: str
+) -> None:
+    """An imported projection usually starts after the platform's base year (SCB's
+    befolkningsframskrivning begins with the year after its last observed one): the base
+    year is then the observed population, as for the platform's own projection. Any other
+    year the file lacks is refused by name rather than left as zero."""
+    have = set(filled.tolist())
+    for i, year in enumerate(years):
+        if i in have:
+            continue
+        if i == 0:
+            data[0] = _current_cube(units, year)
+            continue
+        from datasmart.needs.services import NeedsError
+
+        raise NeedsError(
+            "scenario",
+            _("scenariot '%(s)s' har inga siffror för %(y)d") % {"s": scenario, "y": year},
+        )
 
 
 @dataclass

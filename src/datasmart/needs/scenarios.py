@@ -129,21 +129,55 @@ def visible_scenarios(by: Any, unit_code: str) -> list[NeedsScenario]:
     return list(qs[:50])
 
 
-def compare(scenarios: list[NeedsScenario]) -> list[dict[str, Any]]:
-    """Per scenario: expected cases at +10 per condition in its prevalence variant."""
-    variant_index = {"low": 0, "central": 1, "high": 2}
-    out = []
-    for sc in scenarios:
-        summary = condition_summary(sc.unit.level, sc.unit.code, scenario=sc.projection_variant)
-        v = variant_index[sc.prevalence_variant]
-        out.append(
-            {
-                "scenario": sc,
-                "values": {
-                    c["condition"]: round(c["values"][HORIZONS[-1]][v])
-                    for c in summary["conditions"]
-                },
-                "projected": summary["cube"].projected,
-            }
-        )
-    return out
+def compare(saved: list[NeedsScenario], unit: Any = None) -> list[dict[str, Any]]:
+    """Saved scenarios side by side, each computed with *its own* projection variant (the
+    platform's Hamilton–Perry projection or an imported one, e.g. SCB's
+    befolkningsframskrivning) and prevalence variant: expected cases at +10 per condition
+    and the population at +10, so that two projections can be told apart.
+
+    With ``unit`` given, one reference row per available projection (central prevalence)
+    comes first, so the imported projection is always shown beside the platform's own.
+    A projection that does not cover the unit, or lacks a year, gives a row with
+    ``error`` (its message) instead of figures — never today's population in its name."""
+    from datasmart.needs.expected import available_scenarios
+    from datasmart.needs.services import scenarios as projection_list
+
+    titles = {str(p["scenario"]): str(p["title"]) for p in projection_list()}
+    rows: list[dict[str, Any]] = []
+    if unit is not None:
+        for variant in available_scenarios():
+            rows.append(_compared(None, unit, variant, "central", titles))
+    for sc in saved:
+        rows.append(_compared(sc, sc.unit, sc.projection_variant, sc.prevalence_variant, titles))
+    return rows
+
+
+def _compared(
+    sc: NeedsScenario | None, unit: Any, variant: str, prevalence: str, titles: dict[str, str]
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "scenario": sc,
+        "projection_variant": variant,
+        "projection_title": titles.get(variant, variant),
+        "prevalence_variant": prevalence,
+        "prevalence_label": PrevalenceVariant(prevalence).label,
+        "values": {},
+        "population": None,
+        "year": None,
+        "projected": False,
+        "error": "",
+    }
+    try:
+        summary = condition_summary(unit.level, unit.code, scenario=variant)
+    except geo.GeoError as exc:
+        row["error"] = str(exc)
+        return row
+    v = {"low": 0, "central": 1, "high": 2}[prevalence]
+    cube = summary["cube"]
+    row.update(
+        values={c["condition"]: round(c["values"][HORIZONS[-1]][v]) for c in summary["conditions"]},
+        population=round(float(cube.data[-1, 0].sum())),
+        year=cube.years[-1],
+        projected=cube.projected,
+    )
+    return row

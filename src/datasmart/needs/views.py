@@ -23,6 +23,7 @@ from datasmart.needs.models import PrevalenceEstimate, PrevalenceVariant
 from datasmart.needs.prevalence import UNDERESTIMATE_CAVEAT
 from datasmart.needs.published import projection_summary
 from datasmart.needs.report import NotALan, kommun_change, lan_excel, lan_pdf, lan_report
+from datasmart.needs.services import scenarios as projection_choices
 
 
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -82,7 +83,8 @@ def _unit_context(request: HttpRequest, code: str) -> dict[str, Any]:
         "caveat": UNDERESTIMATE_CAVEAT,
         "coverage": coverage.cells(),
         "is_lan": unit.level == Level.REGION,
-        "saved": scenarios.compare(scenarios.visible_scenarios(request.user, unit.code)),
+        "saved": scenarios.compare(scenarios.visible_scenarios(request.user, unit.code), unit),
+        "projections": projection_choices(),
         "save_organisations": scenarios.organisations_for(request.user),
         "variants": PrevalenceVariant.choices,
     }
