@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Section(models.TextChoices):
     BEHOV = "behov", _("Behov")
-    MAL = "mal", _("Mål")
+    MAL = "mal", pgettext_lazy("checklist section", "Mål")
     UPPFOLJNING = "uppfoljning", _("Uppföljning")
     SAMVERKAN = "samverkan", _("Plan och samverkan")
     DELAKTIGHET = "delaktighet", _("Delaktighet och SIP")

@@ -188,7 +188,7 @@ def comparison_excel(data: dict[str, Any]) -> bytes:
 
 
 #: How long a comment may be in the one-page PDF (the pages show it whole).
-PDF_COMMENT_CHARS = 160
+PDF_COMMENT_CHARS = 110
 
 
 def print_html(context: dict[str, Any], base: str, *, request: Any = None) -> str:
