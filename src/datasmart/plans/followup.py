@@ -676,7 +676,7 @@ def record_follow_up(
             detail={
                 "plan": plan.pk,
                 "year": report.year,
-                "judgements": {str(j): n for j, _l, n in report.judgement_counts},
+                "judgements": [f"{j}={n}" for j, _l, n in report.judgement_counts],
             },
         )
     return follow_up

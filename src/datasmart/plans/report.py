@@ -13,6 +13,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from datasmart.indicators.services import rounded
 from datasmart.web.charts import FONT, separators
@@ -70,25 +71,25 @@ def indicator_rows(report: FollowUpReport) -> list[list[Any]]:
 
 
 INDICATOR_HEADERS = (
-    "Mål",
-    "Indikator",
-    "Namn",
-    "Enhet",
-    "Typ",
-    "Riktning",
-    "Utgångsvärde",
-    "Utgångsperiod",
-    "Målvärde",
-    "Målår",
-    "Senaste period",
-    "Senaste värde",
-    "Undre gräns (95 %)",
-    "Övre gräns (95 %)",
-    "Förväntat enligt rak linje",
-    "Bedömning",
-    "Skäl",
-    "Trend",
-    "Ändring sedan förra uppföljningen",
+    gettext_lazy("Mål"),
+    gettext_lazy("Indikator"),
+    gettext_lazy("Namn"),
+    gettext_lazy("Enhet"),
+    gettext_lazy("Typ"),
+    gettext_lazy("Riktning"),
+    gettext_lazy("Utgångsvärde"),
+    gettext_lazy("Utgångsperiod"),
+    gettext_lazy("Målvärde"),
+    gettext_lazy("Målår"),
+    gettext_lazy("Senaste period"),
+    gettext_lazy("Senaste värde"),
+    gettext_lazy("Undre gräns (95 %)"),
+    gettext_lazy("Övre gräns (95 %)"),
+    gettext_lazy("Förväntat enligt rak linje"),
+    gettext_lazy("Bedömning"),
+    gettext_lazy("Skäl"),
+    gettext_lazy("Trend"),
+    gettext_lazy("Ändring sedan förra uppföljningen"),
 )
 
 
@@ -100,7 +101,7 @@ def follow_up_excel(report: FollowUpReport) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("Indikatorer")[:31]
-    ws.append([_(h) for h in INDICATOR_HEADERS])
+    ws.append([str(h) for h in INDICATOR_HEADERS])
     for row in indicator_rows(report):
         ws.append(row)
     acts = wb.create_sheet(_("Aktiviteter")[:31])
