@@ -432,6 +432,121 @@ API_RULES: dict[str, Rule] = {
         lambda w: (f"{API}/sip/sips/participants/{w.ids['bup_participant']}/response", {}),
     ),
     # --- plans API: add rules below this line
+    # plans API: the owner's editors (coordinator, analyst) write; the plan is the region's
+    # joint län plan, so "other" is the party kommun, which approves but does not edit
+    "POST /api/plans": Rule(
+        "plans", "kommun", "other_kommun", PLAN_EDITORS, _fixed(f"{API}/plans")
+    ),
+    "POST /api/plans/joint": Rule(
+        "plans", "region", "kommun", PLAN_EDITORS, _fixed(f"{API}/plans/joint")
+    ),
+    "PATCH /api/plans/{plan_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/{w.ids['plan']}", {}),
+        method="patch",
+    ),
+    "POST /api/plans/{plan_id}/goals": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/{w.ids['plan']}/goals", {}),
+    ),
+    "PATCH /api/plans/goals/{goal_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/goals/{w.ids['goal']}", {}),
+        method="patch",
+        setup=_plan_parts,
+    ),
+    "DELETE /api/plans/goals/{goal_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/goals/{w.ids['goal']}", {}),
+        method="delete",
+        setup=_plan_parts,
+    ),
+    "POST /api/plans/goals/{goal_id}/indicators": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/goals/{w.ids['goal']}/indicators", {}),
+        setup=_plan_parts,
+    ),
+    "PATCH /api/plans/goal-indicators/{indicator_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/goal-indicators/{w.ids['link']}", {}),
+        method="patch",
+        setup=_plan_parts,
+    ),
+    "DELETE /api/plans/goal-indicators/{indicator_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/goal-indicators/{w.ids['link']}", {}),
+        method="delete",
+        setup=_plan_parts,
+    ),
+    "POST /api/plans/{plan_id}/activities": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/{w.ids['plan']}/activities", {}),
+        setup=_plan_parts,
+    ),
+    "PATCH /api/plans/activities/{activity_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/activities/{w.ids['activity']}", {}),
+        method="patch",
+        setup=_plan_parts,
+    ),
+    "DELETE /api/plans/activities/{activity_id}": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/activities/{w.ids['activity']}", {}),
+        method="delete",
+        setup=_plan_parts,
+    ),
+    "POST /api/plans/{plan_id}/new-version": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/{w.ids['plan']}/new-version", {}),
+    ),
+    # a party approves or leaves in its own name (its coordinator; Malmö is no party)
+    "POST /api/plans/{plan_id}/approve": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        COORDINATOR,
+        lambda w: (f"{API}/plans/{w.ids['plan']}/approve", {}),
+    ),
+    "POST /api/plans/{plan_id}/leave": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        COORDINATOR,
+        lambda w: (f"{API}/plans/{w.ids['plan']}/leave", {}),
+    ),
     # --- plans follow-up API: add rules below this line
     # recording a follow-up: editors (coordinator, analyst) of the owner or of a party
     # (Stockholm is a party to the län plan; Malmö is not); the draft answers 409 when allowed
@@ -512,6 +627,37 @@ VALID_BODIES: dict[str, Body] = {
     "POST /api/sip/sips/{sip_id}/links": lambda w: {"valid_days": 7},
     "POST /api/sip/sips/participants/{participant_id}/response": lambda w: {"accept": True},
     # --- plans API: add bodies below this line
+    "POST /api/plans": lambda w: {
+        "owner": w.orgs["kommun"].pk,
+        "title": "Matris",
+        "start_year": 2025,
+        "end_year": 2026,
+    },
+    "POST /api/plans/joint": lambda w: {
+        "lan": "01",
+        "owner": w.orgs["region"].pk,
+        "title": "Matris",
+        "start_year": 2025,
+        "end_year": 2026,
+    },
+    "PATCH /api/plans/{plan_id}": lambda w: {"title": "Matris, ändrad"},
+    "POST /api/plans/{plan_id}/goals": lambda w: {"text": "Matrismål 2"},
+    "PATCH /api/plans/goals/{goal_id}": lambda w: {"text": "Matrismål, ändrat"},
+    "POST /api/plans/goals/{goal_id}/indicators": lambda w: {
+        "indicator_code": "matris-plan",
+        "target_value": 2,
+        "target_year": 2027,
+    },
+    "PATCH /api/plans/goal-indicators/{indicator_id}": lambda w: {"target_value": 3},
+    "POST /api/plans/{plan_id}/activities": lambda w: {
+        "title": "Matrisaktivitet 2",
+        "goals": [w.ids["goal"]],
+        "start": "2024-02-01",
+        "end": "2024-03-01",
+    },
+    "PATCH /api/plans/activities/{activity_id}": lambda w: {"status": "ongoing"},
+    "POST /api/plans/{plan_id}/approve": lambda w: {"organisation": w.ids["party"]},
+    "POST /api/plans/{plan_id}/leave": lambda w: {"organisation": w.ids["party"], "reason": "Skäl"},
     # --- plans follow-up API: add bodies below this line
     "POST /api/plans/{plan_id}/follow-ups": lambda w: {"year": 2025, "note": "Matris"},
     # --- kraftsamling API: add bodies below this line
