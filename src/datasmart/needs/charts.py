@@ -41,12 +41,29 @@ def pyramid(
     )
 
 
+def wrap_label(text: str, width: int = 18) -> str:
+    """Break a long axis label into lines of at most ``width`` characters (at spaces),
+    joined with ``<br>`` for Plotly. Why: condition names such as "Någon psykisk ohälsa
+    (diagnos eller vård)" were cut off as rotated tick labels under the bars."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def expected_bars(
     conditions: list[dict[str, Any]], horizons: tuple[int, ...], years: list[int]
 ) -> dict[str, Any]:
-    """Expected cases per condition, one bar group per horizon, error bars low–high."""
+    """Expected cases per condition, one bar group per horizon, error bars low–high.
+
+    Horizontal bars: the condition names sit on the y axis as wrapped text (automargin
+    makes room for them), so nothing is cut off on a desktop or a 390 px phone; the
+    height grows with the number of conditions."""
     colours = ["#0072B2", "#E69F00", "#009E73"]
-    labels = [c["label"] for c in conditions]
+    labels = [wrap_label(str(c["label"])) for c in conditions]
     traces = []
     for i, h in enumerate(horizons):
         central = [c["values"][h][1] for c in conditions]
@@ -54,11 +71,12 @@ def expected_bars(
         high = [c["values"][h][2] for c in conditions]
         traces.append(
             go.Bar(
-                x=labels,
-                y=central,
+                y=labels,
+                x=central,
+                orientation="h",
                 name=str(years[i]),
                 marker={"color": colours[i % 3]},
-                error_y={
+                error_x={
                     "type": "data",
                     "symmetric": False,
                     "array": [hi - c for hi, c in zip(high, central, strict=True)],
@@ -66,20 +84,22 @@ def expected_bars(
                     "color": "#444",
                     "thickness": 1.2,
                 },
-                hovertemplate="%{x}: %{y:,.0f}<extra>" + str(years[i]) + "</extra>",
+                hovertemplate="%{y}: %{x:,.0f}<extra>" + str(years[i]) + "</extra>",
             )
         )
     layout = web_charts._base_layout(
         None,
         barmode="group",
-        height=420,
-        margin={"l": 60, "r": 10, "t": 10, "b": 120},
-        yaxis={
+        height=max(320, 110 + 78 * len(conditions)),
+        margin={"l": 10, "r": 16, "t": 40, "b": 50},
+        xaxis={
             "title": {"text": _("Förväntat antal personer")},
             "rangemode": "tozero",
             "gridcolor": "#DDD",
+            "automargin": True,
         },
-        legend={"orientation": "h", "y": 1.08},
+        yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 13}},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
     )
     return web_charts._to_dict(go.Figure(data=traces, layout=layout))
 
