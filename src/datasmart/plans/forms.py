@@ -68,6 +68,7 @@ def _amount(label: Any) -> forms.DecimalField:
         min_value=Decimal(0),
         max_digits=14,
         decimal_places=2,
+        localize=True,
         error_messages={
             "invalid": _("Ange ett belopp i kronor."),
             "min_value": _("Beloppet kan inte vara negativt."),
@@ -224,6 +225,7 @@ class GoalIndicatorEditForm(forms.Form):
     direction = _choice(_("Riktning"), Direction.choices, initial=Direction.INCREASE)
     target_value = forms.FloatField(
         label=_("Målvärde"),
+        localize=True,
         error_messages={"required": _("Ange ett målvärde."), "invalid": _("Ange ett tal.")},
     )
     target_year = _year(_("Målår"))
