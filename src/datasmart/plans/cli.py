@@ -22,3 +22,8 @@ def _group() -> None:
 from datasmart.plans.cli_remind import remind_command  # noqa: E402
 
 plans_app.command("remind")(remind_command)
+
+# `plans follow-up` lives in its own module (no import back here); register it.
+from datasmart.plans.cli_followup import follow_up_command  # noqa: E402
+
+plans_app.command("follow-up")(follow_up_command)
