@@ -75,8 +75,11 @@ def list_plans(
             )
         plans = plans.filter(status=status)
     if year is not None:
-        if not 1900 <= year <= 2200:
-            raise services.PlanError(_("Fältet år: ange ett år mellan 1900 och 2200."))
+        if not services.FIRST_YEAR <= year <= services.LAST_YEAR:
+            raise services.PlanError(
+                _("Fältet %(field)s: ange ett år mellan %(a)s och %(b)s.")
+                % {"field": _("år"), "a": services.FIRST_YEAR, "b": services.LAST_YEAR}
+            )
         plans = plans.filter(start_year__lte=year, end_year__gte=year)
     return (
         plans.select_related("owner__unit", "lan")
