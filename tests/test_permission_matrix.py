@@ -277,7 +277,27 @@ WORLDS: dict[str, Callable[[], World]] = {
     "indicators": _indicators_world,
     "sip": _sip_world,
     "plans": _plans_world,
+    "kraftsamling": lambda: _kraftsamling_world(),
 }
+
+
+def _kraftsamling_world() -> World:
+    from tests.kraftsamling.support import matrix_world
+
+    world: World = matrix_world(World)
+    return world
+
+
+#: Kraftsamling: a participant's admin, analyst or coordinator changes the delarena.
+KS_EDITORS = frozenset({Role.ADMIN, Role.ANALYST, Role.COORDINATOR})
+
+
+def _ks(name: str, target: str, body: Callable[[World], dict[str, Any]]) -> Request:
+    return lambda w: (reverse(name, args=[w.ids[target]]), body(w))
+
+
+def _ks_api(path: str, body: Callable[[World], dict[str, Any]] | None = None) -> Request:
+    return lambda w: (API + "/kraftsamling" + path.format(**w.ids), body(w) if body else {})
 
 
 # --- request builders ----------------------------------------------------------------------
@@ -558,7 +578,78 @@ API_RULES: dict[str, Rule] = {
         lambda w: (f"{API}/plans/{w.ids['plan']}/follow-ups", {}),
     ),
     # --- kraftsamling API: add rules below this line
+    "POST /api/kraftsamling/delarenor": Rule(
+        "kraftsamling", "kommun", "utomstaende", ALL_ROLES, _ks_api("/delarenor")
+    ),
+    "POST /api/kraftsamling/delarenor/{delarena_id}/participants": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/delarenor/{delarena}/participants"),
+    ),
+    "POST /api/kraftsamling/delarenor/{delarena_id}/participants/{organisation_id}/leave": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/delarenor/{delarena}/participants/{region}/leave"),
+    ),
+    "POST /api/kraftsamling/delarenor/{delarena_id}/outputs": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/delarenor/{delarena}/outputs"),
+    ),
+    "POST /api/kraftsamling/delarenor/{delarena_id}/handslag": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/delarenor/{delarena}/handslag"),
+    ),
+    "POST /api/kraftsamling/handslag/{handslag_id}/goals": Rule(
+        "kraftsamling", "kommun", "utomstaende", KS_EDITORS, _ks_api("/handslag/{handslag}/goals")
+    ),
+    "POST /api/kraftsamling/handslag/{handslag_id}/activities": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/handslag/{handslag}/activities"),
+    ),
+    "POST /api/kraftsamling/handslag/{handslag_id}/signatures": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        COORDINATOR,
+        _ks_api("/handslag/{handslag}/signatures"),
+    ),
     # --- checklist API: add rules below this line
+    # checklist: admin, coordinator and analyst of the unit's own kommun organisation answer
+    "PUT /api/checklist/rounds/{unit_code}/{year}/answers": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+        _fixed(f"{API}/checklist/rounds/0180/2026/answers"),
+        method="put",
+    ),
+    "POST /api/checklist/rounds/{unit_code}/{year}/submit": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+        _fixed(f"{API}/checklist/rounds/0180/2026/submit"),
+    ),
+    "POST /api/checklist/rounds/{unit_code}/{year}/new": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+        _fixed(f"{API}/checklist/rounds/0180/2026/new"),
+    ),
 }
 
 
@@ -661,7 +752,46 @@ VALID_BODIES: dict[str, Body] = {
     # --- plans follow-up API: add bodies below this line
     "POST /api/plans/{plan_id}/follow-ups": lambda w: {"year": 2025, "note": "Matris"},
     # --- kraftsamling API: add bodies below this line
+    "POST /api/kraftsamling/delarenor": lambda w: {
+        "organisation_id": w.ids["kommun"],
+        "name": "Matris",
+        "areas": ["A"],
+    },
+    "POST /api/kraftsamling/delarenor/{delarena_id}/participants": lambda w: {
+        "organisation_id": w.ids["outsider"]
+    },
+    "POST /api/kraftsamling/delarenor/{delarena_id}/participants/{organisation_id}/leave": (
+        lambda w: {"reason": "Matris"}
+    ),
+    "POST /api/kraftsamling/delarenor/{delarena_id}/outputs": lambda w: {
+        "stage": 1,
+        "organisation_id": w.ids["kommun"],
+        "held_on": "2026-01-01",
+        "text": "x",
+    },
+    "POST /api/kraftsamling/delarenor/{delarena_id}/handslag": lambda w: {
+        "organisation_id": w.ids["kommun"],
+        "start_year": 2026,
+        "end_year": 2028,
+    },
+    "POST /api/kraftsamling/handslag/{handslag_id}/goals": lambda w: {
+        "text": "Matris",
+        "goal_number": 1,
+    },
+    "POST /api/kraftsamling/handslag/{handslag_id}/activities": lambda w: {
+        "title": "Matris",
+        "goal_ids": [w.ids["goal"]],
+        "organisation_id": w.ids["kommun"],
+        "start": "2026-02-01",
+        "end": "2026-12-31",
+    },
+    "POST /api/kraftsamling/handslag/{handslag_id}/signatures": lambda w: {
+        "organisation_id": w.ids["kommun"]
+    },
     # --- checklist API: add bodies below this line
+    "PUT /api/checklist/rounds/{unit_code}/{year}/answers": lambda w: {
+        "answers": [{"question": "behov-nu", "value": "yes"}]
+    },
 }
 
 PAGE_RULES: dict[str, Rule] = {
@@ -827,7 +957,112 @@ PAGE_RULES: dict[str, Rule] = {
     ),
     # --- plans reminders, comparison, links: add rules below this line
     # --- kraftsamling: add rules below this line
+    # any signed-in member creates a delarena in its own organisation's name
+    "kraftsamling:create": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        ALL_ROLES,
+        _fixed("/kraftsamling/delarena/ny/", {"name": "Matris", "areas": ["A"]}),
+        other=ALL_ROLES,
+    ),
+    # a participant's admin, analyst or coordinator changes the delarena and its handslag
+    "kraftsamling:add_participant": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks(
+            "kraftsamling:add_participant", "delarena", lambda w: {"participant": w.ids["outsider"]}
+        ),
+    ),
+    "kraftsamling:remove_participant": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks(
+            "kraftsamling:remove_participant",
+            "delarena",
+            lambda w: {"participant": w.ids["region"]},
+        ),
+    ),
+    "kraftsamling:record_output": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks(
+            "kraftsamling:record_output",
+            "delarena",
+            lambda w: {"stage": "1", "held_on": "2026-01-01", "text": "Matris"},
+        ),
+    ),
+    "kraftsamling:create_handslag": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks(
+            "kraftsamling:create_handslag",
+            "delarena",
+            lambda w: {"start_year": "2026", "end_year": "2028"},
+        ),
+    ),
+    "kraftsamling:add_goal": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks("kraftsamling:add_goal", "handslag", lambda w: {"text": "Matris", "goal_number": "1"}),
+    ),
+    "kraftsamling:add_activity": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks(
+            "kraftsamling:add_activity",
+            "handslag",
+            lambda w: {
+                "title": "Matris",
+                "goals": [w.ids["goal"]],
+                "start": "2026-02-01",
+                "end": "2026-12-31",
+            },
+        ),
+    ),
+    # signing in the organisation's name: its coordinator
+    "kraftsamling:sign": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        COORDINATOR,
+        _ks("kraftsamling:sign", "handslag", lambda w: {}),
+    ),
     # --- checklist: add rules below this line
+    # checklist: admin, coordinator and analyst of the unit's own kommun organisation answer
+    "checklist:round": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+        _named("checklist:round", "0180", 2026),
+    ),
+    "checklist:submit": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+        _named("checklist:submit", "0180", 2026),
+    ),
+    "checklist:new_round": Rule(
+        "plans",
+        "kommun",
+        "other_kommun",
+        frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+        _named("checklist:new_round", "0180", 2026),
+    ),
 }
 
 

@@ -113,3 +113,29 @@ def fill(world: KsWorld) -> None:
                 how="Genom gemensamma workshoppar, pilotverksamhet i två län och uppföljning. " * 2,
                 by=SYSTEM,
             )
+
+
+def matrix_world(world_cls: Any) -> Any:
+    """The permission matrix's world (tests/test_permission_matrix.py): "kommun" (Stockholm,
+    a participant) is the own organisation, "utomstaende" (Malmö) the other. Ids: a delarena
+    without a handslag, one with a handslag that has a goal, the goal, and organisations."""
+    ks = make_world()
+    world = world_cls(ks.orgs)
+    second = services.create_delarena(
+        ks.orgs["myndighet"], name="Matrisarena 2", area_letters=["A"], by=SYSTEM
+    )
+    for key in ("region", "kommun"):
+        services.add_participant(second, ks.orgs[key], by=SYSTEM)
+    handslag = services.create_handslag(
+        second, organisation=ks.orgs["myndighet"], start_year=2026, end_year=2028, by=SYSTEM
+    )
+    goal = services.add_goal(handslag, text="Matrismål", goal_number=1, by=SYSTEM)
+    world.ids.update(
+        delarena=ks.delarena.pk,
+        handslag=handslag.pk,
+        goal=goal.pk,
+        kommun=ks.orgs["kommun"].pk,
+        region=ks.orgs["region"].pk,
+        outsider=ks.orgs["utomstaende"].pk,
+    )
+    return world

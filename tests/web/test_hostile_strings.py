@@ -213,7 +213,11 @@ def build_world() -> dict[str, Any]:
         end=dt.date(2024, 12, 31),
         by=SYSTEM,
     )
+    from tests.kraftsamling.support import make_world as kraftsamling_world
+
+    kraftsamling = kraftsamling_world(filled=True)
     return {
+        "kraftsamling": kraftsamling,
         "plan": plan,
         "world": world,
         "run": run,
@@ -298,6 +302,9 @@ def test_hostile_strings_break_no_page(hostile: dict[str, Any]) -> None:
         "number": "1",
         "org_id": str(world.owner.pk),
         "plan_id": str(hostile["plan"].pk),
+        "delarena_id": str(hostile["kraftsamling"].delarena.pk),
+        "handslag_id": str(hostile["kraftsamling"].handslag.pk),
+        "organisation_id": str(hostile["kraftsamling"].orgs["kommun"].pk),
     }
     codes = {
         "funding:condition": hostile["condition"].code,

@@ -774,12 +774,12 @@ def handslag_document(handslag: Handslag) -> dict[str, Any]:
         return {
             "title": a.title,
             "who": link.organisation.name if link else a.owner.name,
-            "role": Role(a.responsible_role).label,
+            "role": str(Role(a.responsible_role).label),
             "start": a.start,
             "end": a.end,
             "kind": initiative_kind_label(link.kind) if link else "",
             "how": link.how if link else "",
-            "status": a.get_status_display(),
+            "status": str(a.get_status_display()),
             "goals": [g.pk for g in a.goals.all()],
         }
 
