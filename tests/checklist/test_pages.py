@@ -149,7 +149,7 @@ def test_comparison_counts_answers_across_the_lan(world: ChecklistWorld) -> None
     assert first["counts"] == {"yes": 1, "partly": 0, "no": 1, "unknown": 0, "missing": 0}
     page = Client().get(reverse("checklist:compare") + "?lan=01&ar=2026").content.decode()
     assert "2 av" in page and "Upplands Väsby" in page
-    x = Client().get(reverse("checklist:compare_xlsx") + "?lan=01&ar=2026")
+    x = Client().get(reverse("checklist:compare") + "?lan=01&ar=2026&format=xlsx")
     assert x.status_code == 200 and x.content[:2] == b"PK"
     from openpyxl import load_workbook
 

@@ -213,6 +213,22 @@ def build_world() -> dict[str, Any]:
         end=dt.date(2024, 12, 31),
         by=SYSTEM,
     )
+    from datasmart.checklist import services as checklist
+
+    checklist_org = Organisation.objects.create(
+        name="Checklista Stockholm", kind="kommun_social", unit=Unit.objects.get(code="0180")
+    )
+    checklist.save_answers(
+        "0180",
+        2020,
+        {
+            q.code: {"value": "yes", "comment": "Kommentar", "evidence_url": "/behov/"}
+            for q in checklist.questions()
+        },
+        by=SYSTEM,
+        organisation=checklist_org,
+    )
+    checklist.submit_round("0180", 2020, by=SYSTEM)
     from tests.kraftsamling.support import make_world as kraftsamling_world
 
     kraftsamling = kraftsamling_world(filled=True)

@@ -9,7 +9,6 @@ app_name = "checklist"
 urlpatterns = [
     path("", views.index, name="index"),
     path("jamfor/", views.compare, name="compare"),
-    path("jamfor.xlsx", views.compare_xlsx, name="compare_xlsx"),
     path("<str:unit_code>/<int:year>/", views.round_page, name="round"),
     path("<str:unit_code>/<int:year>/skicka-in/", views.submit, name="submit"),
     path("<str:unit_code>/<int:year>/ny-omgang/", views.new_round, name="new_round"),

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -235,9 +234,23 @@ def _comparison(request: HttpRequest) -> dict[str, Any] | None:
         return None
 
 
+def _xlsx_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return query.urlencode()
+
+
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     data = _comparison(request)
+    if data is not None and request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            report.comparison_excel(data),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"politikerchecklistan-{data['lan']['code']}-{data['year']}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
     year = data["year"] if data else _this_year()
     short = {
         AnswerValue.YES: _("J"),
@@ -257,21 +270,6 @@ def compare(request: HttpRequest) -> HttpResponse:
             "year": year,
             "lan": request.GET.get("lan", ""),
             "lans": Unit.objects.filter(level=Level.REGION).order_by("code"),
-            "xlsx_url": reverse("checklist:compare_xlsx") + "?" + request.GET.urlencode(),
+            "xlsx_query": _xlsx_query(request),
         },
     )
-
-
-@require_GET
-def compare_xlsx(request: HttpRequest) -> HttpResponse:
-    data = _comparison(request)
-    if data is None:
-        raise Http404(_("Välj ett län (lan=01) och ett år (ar=2026)."))
-    response = HttpResponse(
-        report.comparison_excel(data),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="politikerchecklistan-{data["lan"]["code"]}-{data["year"]}.xlsx"'
-    )
-    return response
