@@ -318,6 +318,13 @@ def test_hostile_strings_break_no_page(hostile: dict[str, Any]) -> None:
         "number": "1",
         "org_id": str(world.owner.pk),
         "plan_id": str(hostile["plan"].pk),
+        # the plan's goal, goal indicator and activity (editing pages and API); comparing a
+        # plan with itself answers 404 (not versions of one plan), never 500
+        "goal_id": str(hostile["plan"].goals.get().pk),
+        "link_id": str(hostile["plan"].goals.get().indicators.get().pk),
+        "indicator_id": str(hostile["plan"].goals.get().indicators.get().pk),
+        "activity_id": str(hostile["plan"].activities.get().pk),
+        "other_id": str(hostile["plan"].pk),
         "delarena_id": str(hostile["kraftsamling"].delarena.pk),
         "handslag_id": str(hostile["kraftsamling"].handslag.pk),
         "organisation_id": str(hostile["kraftsamling"].orgs["kommun"].pk),
