@@ -13,7 +13,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from datasmart.indicators.services import rounded
 from datasmart.web.charts import FONT, separators
@@ -71,7 +71,7 @@ def indicator_rows(report: FollowUpReport) -> list[list[Any]]:
 
 
 INDICATOR_HEADERS = (
-    gettext_lazy("Mål"),
+    pgettext_lazy("plan goal", "Mål"),
     gettext_lazy("Indikator"),
     gettext_lazy("Namn"),
     gettext_lazy("Enhet"),
@@ -226,17 +226,17 @@ def comparison_figure(comparison: UnitComparison, language: str | None = None) -
             "hovertemplate": "%{y}: %{customdata}<extra>" + _("Målvärde") + "</extra>",
         }
     )
-    height = 120 + 36 * max(1, len(labels))
+    height = 110 + 50 * max(1, len(labels))
     return {
         "data": traces,
         "layout": {
             "font": {"family": FONT, "size": 13},
             "separators": separators(language),
             "height": height,
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
-            "xaxis": {"title": {"text": comparison.indicator.title_sv[:80]}, "zeroline": False},
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 30},
+            "xaxis": {"zeroline": False},
             "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
-            "legend": {"orientation": "h", "y": -0.25},
+            "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
             "plot_bgcolor": "#FFFFFF",
         },
     }
