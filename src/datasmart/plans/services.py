@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from datasmart.accounts.audit import SystemActor, record_event
@@ -1250,6 +1251,8 @@ def _shown(obj: Any, name: str) -> str:
         return "–"
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
     if isinstance(value, Goal):
         return value.text
     return str(value)
