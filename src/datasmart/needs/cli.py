@@ -119,7 +119,7 @@ def prevalence(
                     "age_band": f["age_band"] if f else "",
                     "sex": f["sex"] if f else "",
                     **{
-                        k: (f[k] if f and f[k] is not None else c["no_figure"])
+                        k: (round(f[k], 6) if f and f[k] is not None else c["no_figure"])
                         for k in ("low", "central", "high")
                     },
                     "reason": c["reason"],

@@ -40,12 +40,12 @@ class ProjectionRun(models.Model):
 class ImportedProjection(models.Model):
     """An official projection imported from a CSV file (a second scenario)."""
 
-    scenario = models.SlugField(_("scenario"), max_length=64, unique=True)
+    scenario = models.SlugField(_("scenarionamn"), max_length=64, unique=True)
     title = models.CharField(_("titel"), max_length=200)
     publisher = models.CharField(_("utgivare"), max_length=120)
     source = models.CharField(_("källa"), max_length=300, blank=True, default="")
     file_name = models.CharField(_("filnamn"), max_length=300)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("kontrollsumma (SHA-256)"), max_length=64)
     rows = models.PositiveIntegerField(_("rader"))
     first_year = models.PositiveSmallIntegerField(_("första år"))
     last_year = models.PositiveSmallIntegerField(_("sista år"))

@@ -24,20 +24,11 @@ from datasmart.needs.prevalence import UNDERESTIMATE_CAVEAT
 from datasmart.needs.published import projection_summary
 from datasmart.needs.report import NotALan, kommun_change, lan_excel, lan_pdf, lan_report
 from datasmart.needs.services import scenarios as projection_choices
+from datasmart.needs.templatetags.needs_tags import percent_text
 
 
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return render(request, "404.html", {"message": str(exc)}, status=404)
-
-
-def _percent_text(share: float) -> str:
-    """A share as percent with the decimals the source gave (at most four significant
-    digits), in the page's language (6,5 in Swedish, 6.5 in English)."""
-    from datasmart.indicators.services import format_value
-
-    plain = f"{share * 100:.4g}"
-    decimals = len(plain.split(".")[1]) if "." in plain and "e" not in plain else 0
-    return format_value(share * 100, decimals) or plain
 
 
 @require_GET
@@ -49,7 +40,7 @@ def sources(request: HttpRequest) -> HttpResponse:
         e.sex_label = conditions.sex_label(e.sex)  # type: ignore[attr-defined]
         for name in ("low", "central", "high"):
             value = getattr(e, name)
-            setattr(e, f"{name}_pct", None if value is None else _percent_text(value))
+            setattr(e, f"{name}_pct", None if value is None else percent_text(value))
     return render(
         request,
         "needs/sources.html",

@@ -36,3 +36,21 @@ def sex_word(code: Any) -> str:
     from datasmart.needs.conditions import sex_label
 
     return sex_label(str(code))
+
+
+def percent_text(share: float) -> str:
+    """A share as percent with the decimals the source gave (at most four significant
+    digits), in the page's language (6,5 in Swedish, 6.5 in English)."""
+    from datasmart.indicators.services import format_value
+
+    plain = f"{share * 100:.4g}"
+    decimals = len(plain.split(".")[1]) if "." in plain and "e" not in plain else 0
+    return format_value(share * 100, decimals) or plain
+
+
+@register.filter
+def share_pct(value: Any) -> str:
+    """``0.0184|share_pct`` — "1,84 %" (the source's own precision); "–" for none."""
+    if value is None or value == "":
+        return "–"
+    return f"{percent_text(float(value))}\u00a0%"
