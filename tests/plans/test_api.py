@@ -799,3 +799,23 @@ def test_patch_goal_parent_and_frozen_deletes(world: PlanWorld) -> None:
     for path in (f"goals/{top.pk}", f"goal-indicators/{link.pk}", f"activities/{activity.pk}"):
         response = _send(client, "delete", f"{URL}/{path}")
         assert response.status_code == 409, (path, response.content)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("where", ["vasby", "malmo"])
+def test_approve_leave_and_new_version_rights(world: PlanWorld, role: Role, where: str) -> None:
+    """Approving and leaving: only the party's own coordinator (Malmö is no party of the
+    län 01 plan); a new version: only the owner's editors, never a party."""
+    plan = _joint(world)
+    client = _client(world, where, role)
+    org = world.orgs[where].pk
+    approve = _send(client, "post", f"{URL}/{plan.pk}/approve", {"organisation": org})
+    leave = _send(client, "post", f"{URL}/{plan.pk}/leave", {"organisation": org, "reason": "x"})
+    if role == Role.COORDINATOR and where == "vasby":
+        assert approve.status_code == 200, approve.content
+        assert leave.status_code == 200, leave.content  # a party may leave after approving
+    elif role == Role.COORDINATOR:
+        assert approve.status_code == 422 and leave.status_code == 422  # not a party
+    else:
+        assert approve.status_code == 403 and leave.status_code == 403
+    assert _send(client, "post", f"{URL}/{plan.pk}/new-version").status_code == 403
