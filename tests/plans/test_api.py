@@ -657,6 +657,12 @@ def test_new_version_and_compare(world: PlanWorld) -> None:
         0
     ].items()
     assert changes[0]["how_label"] == "tillagd"
+    backwards = _client().get(f"{URL}/{copy['id']}/compare/{plan.pk}").json()
+    assert backwards == changes  # always from the older version to the newer
+    unrelated = _plan(world)
+    for other in (unrelated.pk, plan.pk):
+        response = _client().get(f"{URL}/{plan.pk}/compare/{other}")
+        assert response.status_code == 404 and "samma plan" in response.json()["detail"]
     assert _events("plans.version_created") == 1
 
 

@@ -500,13 +500,17 @@ def plan_detail(request: HttpRequest, plan_id: int = Path(..., ge=1)) -> Any:
     auth=optional_auth,
     openapi_extra=PUBLIC_READ,
     summary="Jämför två versioner",
-    description="Vad som ändrats från planen `plan_id` till planen `other_id`: mål och "
-    "aktiviteter (matchade på text), indikatorer (på mål och kod), med före och efter.",
+    description="Vad som ändrats från den äldre till den nyare av två versioner av samma "
+    "plan: mål och aktiviteter (matchade på text), indikatorer (på mål och kod), med före "
+    "och efter. Två planer som inte är versioner av samma plan ger 404.",
 )
 def plan_compare(
     request: HttpRequest, plan_id: int = Path(..., ge=1), other_id: int = Path(..., ge=1)
 ) -> Any:
-    old, new = _plan(request, plan_id), _plan(request, other_id)
+    plan, other = _plan(request, plan_id), _plan(request, other_id)
+    if not services.same_chain(plan, other):
+        raise HttpError(404, _("Planerna är inte versioner av samma plan."))
+    old, new = (other, plan) if other.version < plan.version else (plan, other)
     return listing.change_dicts(old, new)
 
 
