@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from datasmart.geo.services import get_unit
 
-from . import services
+from . import rights, services
 from .models import ActionPlan, Goal, PlanStatus
 
 if TYPE_CHECKING:
@@ -103,17 +103,9 @@ def joint_agreed(lan: str, year: int, by: Any) -> dict[str, Any]:
     condition's question, answered by :func:`~.services.agreed_joint_plan_exists`), and
     which plan it is when ``by`` may read it (else ``plan_id`` is ``None``)."""
     get_unit(lan)  # an unknown län is an error, not "no plan"
-    agreed = services.agreed_joint_plan_exists(lan, year)
-    plan_id = None
-    if agreed:
-        plan_id = (
-            services.visible_plans(by)
-            .filter(lan__code=lan, start_year__lte=year, end_year__gte=year)
-            .exclude(status__in=[PlanStatus.DRAFT, PlanStatus.CLOSED])
-            .order_by("-version", "-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
+    plan = services.agreed_joint_plan(lan, year)
+    agreed = plan is not None
+    plan_id = plan.pk if plan is not None and rights.may_read(by, plan) else None
     return {"lan": lan, "year": year, "agreed": agreed, "plan_id": plan_id}
 
 

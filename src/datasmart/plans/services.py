@@ -54,6 +54,7 @@ __all__ = [
     "PlanError",
     "add_goal_indicator",
     "agree_plan",
+    "agreed_joint_plan",
     "agreed_joint_plan_exists",
     "approve",
     "baseline_for",
@@ -155,6 +156,25 @@ def get_activity(plan: ActionPlan, activity_id: int) -> Activity:
         raise LookupError(_("Aktiviteten finns inte i planen.")) from None
 
 
+#: Statuses in which a joint plan counts as agreed (frozen and in force).
+AGREED_STATUSES = (PlanStatus.AGREED, PlanStatus.ACTIVE, PlanStatus.FOLLOWED_UP)
+
+
+def agreed_joint_plan(lan_code: str, year: int) -> ActionPlan | None:
+    """The newest agreed joint plan of län ``lan_code`` covering ``year`` (agreed, active
+    or followed up; not closed), or ``None``. Callers showing it check :func:`rights.may_read`."""
+    return (
+        ActionPlan.objects.filter(
+            lan__code=lan_code,
+            start_year__lte=year,
+            end_year__gte=year,
+            status__in=AGREED_STATUSES,
+        )
+        .order_by("-version", "-pk")
+        .first()
+    )
+
+
 def agreed_joint_plan_exists(lan_code: str, year: int) -> bool:
     """Whether the region and kommuner of län ``lan_code`` have an agreed joint plan
     (agreed, active or followed up; not closed) covering ``year``."""
@@ -162,7 +182,7 @@ def agreed_joint_plan_exists(lan_code: str, year: int) -> bool:
         lan__code=lan_code,
         start_year__lte=year,
         end_year__gte=year,
-        status__in=[PlanStatus.AGREED, PlanStatus.ACTIVE, PlanStatus.FOLLOWED_UP],
+        status__in=AGREED_STATUSES,
     ).exists()
 
 
