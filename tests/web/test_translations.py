@@ -221,6 +221,21 @@ def page_data(db: Any, tmp_path: Path) -> dict[str, Any]:
         lines = _rows(ind.code, 2022) + _rows(ind.code, 2023)
         import_observations(write_csv(tmp_path, f"{ind.code}.csv", lines), by=SYSTEM)
         results.compute_indicator(ind, by=SYSTEM)
+    # organisations, so the forms that offer "for which organisation" (new plan, new joint
+    # län plan) render
+    from datasmart.accounts.models import Organisation, OrganisationKind
+    from datasmart.geo.models import Unit
+
+    Organisation.objects.create(
+        name="Översättningskommunen",
+        kind=OrganisationKind.KOMMUN_SOCIAL,
+        unit=Unit.objects.get(code="0180"),
+    )
+    Organisation.objects.create(
+        name="Översättningsregionen",
+        kind=OrganisationKind.REGION_PSYCHIATRY,
+        unit=Unit.objects.get(code="01"),
+    )
     return {"indicator": rate.code, "census": census.code, "unit": "0180"}
 
 
