@@ -166,7 +166,7 @@ def test_surveys_and_reporting(
     from django.utils import timezone
 
     from datasmart.accounts.audit import SYSTEM
-    from datasmart.funding import followup
+    from datasmart.funding.services import followup
 
     followup.create_survey(
         agreements[2020],

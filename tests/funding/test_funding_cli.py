@@ -146,7 +146,7 @@ def test_reporting(agreements):  # type: ignore[no-untyped-def]
     import datetime as dt
 
     from datasmart.accounts.audit import SYSTEM
-    from datasmart.funding import followup
+    from datasmart.funding.services import followup
 
     survey = followup.create_survey(
         agreements[2020],

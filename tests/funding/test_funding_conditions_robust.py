@@ -17,9 +17,8 @@ from tests.accounts.factories import OrganisationFactory, member, superuser
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role
-from datasmart.funding import followup
 from datasmart.funding.models import Agreement, Condition, Fulfilment, Survey
-from datasmart.funding.services import FundingError
+from datasmart.funding.services import FundingError, followup
 from datasmart.geo.models import Unit
 
 pytestmark = pytest.mark.django_db

@@ -20,8 +20,9 @@ from tests.web.test_translations import SWEDISH_MARKERS, _Text
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import Role
-from datasmart.funding import followup, services
+from datasmart.funding import services
 from datasmart.funding.models import Agreement
+from datasmart.funding.services import followup
 from datasmart.geo.models import Unit
 
 pytestmark = pytest.mark.django_db

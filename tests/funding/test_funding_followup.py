@@ -12,9 +12,9 @@ from tests.accounts.factories import OrganisationFactory, member
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role, User
-from datasmart.funding import followup, services
+from datasmart.funding import services
 from datasmart.funding.models import Agreement, Payout, Survey, SurveyResponse
-from datasmart.funding.services import FundingError
+from datasmart.funding.services import FundingError, followup
 from datasmart.geo.models import Unit
 
 pytestmark = pytest.mark.django_db

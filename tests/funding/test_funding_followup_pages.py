@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role, User
-from datasmart.funding import followup, services
+from datasmart.funding import services
 from datasmart.funding.cli import funding_app
 from datasmart.funding.models import (
     Agreement,
@@ -27,6 +27,7 @@ from datasmart.funding.models import (
     Survey,
     SurveyResponse,
 )
+from datasmart.funding.services import followup
 from datasmart.geo.models import Unit
 
 pytestmark = pytest.mark.django_db

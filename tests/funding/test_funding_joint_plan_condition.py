@@ -15,10 +15,9 @@ from tests.plans.plans_support import PlanWorld, make_plan_world
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import Role
-from datasmart.funding import followup
 from datasmart.funding.models import Agreement, Condition, ConditionRule, Fulfilment
 from datasmart.funding.plan_conditions import joint_plan_checks, lan_code_of
-from datasmart.funding.services import FundingError
+from datasmart.funding.services import FundingError, followup
 from datasmart.geo.models import Unit
 from datasmart.plans import services as plans
 from datasmart.plans.models import PlanStatus, Visibility

@@ -144,7 +144,7 @@ def test_reporting_page(viewer_client: Client, agreements: Any) -> None:
     import datetime as dt
 
     from datasmart.accounts.audit import SYSTEM
-    from datasmart.funding import followup
+    from datasmart.funding.services import followup
 
     survey = followup.create_survey(
         agreements[2020],

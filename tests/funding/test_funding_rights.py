@@ -16,9 +16,9 @@ from tests.accounts.factories import OrganisationFactory, member
 
 from datasmart.accounts.audit import SYSTEM
 from datasmart.accounts.models import AuditEvent, Role, User
-from datasmart.funding import followup, rights, services
+from datasmart.funding import rights, services
 from datasmart.funding.models import Agreement, Condition, Payout, Survey
-from datasmart.funding.services import FundingError
+from datasmart.funding.services import FundingError, followup
 from datasmart.geo.models import Unit
 
 pytestmark = pytest.mark.django_db

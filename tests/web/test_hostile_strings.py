@@ -14,7 +14,7 @@ the test, so it cannot be forgotten.
 
 "Valid" means what the model allows: codes, slugs, identity digests, user names, e-mail
 addresses and choice fields keep their real values (their format is checked on the way
-in, see ``funding.followup.check_code``); everything a person types is hostile.
+in, see ``funding.services.followup.check_code``); everything a person types is hostile.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from django.utils import timezone
 
 from datasmart.accounts.audit import SYSTEM, record_event
 from datasmart.accounts.models import AppendOnlyError, Organisation, Role
-from datasmart.funding import followup
 from datasmart.funding import services as funding
 from datasmart.funding.models import Survey
+from datasmart.funding.services import followup
 from datasmart.geo.models import Unit
 from datasmart.indicators import results
 from datasmart.indicators.imports import import_observations
@@ -328,6 +328,7 @@ def test_hostile_strings_break_no_page(hostile: dict[str, Any]) -> None:
         "delarena_id": str(hostile["kraftsamling"].delarena.pk),
         "handslag_id": str(hostile["kraftsamling"].handslag.pk),
         "organisation_id": str(hostile["kraftsamling"].orgs["kommun"].pk),
+        "output_id": str(hostile["kraftsamling"].delarena.outputs.first().pk),
     }
     codes = {
         "funding:condition": hostile["condition"].code,

@@ -10,7 +10,6 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .followup import delete_condition
 from .models import (
     Acceptance,
     Agreement,
@@ -24,6 +23,7 @@ from .models import (
     SurveyResponse,
 )
 from .rights import is_administrator
+from .services.followup import delete_condition
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -95,7 +95,7 @@ class AllocationLineAdmin(ReadOnlyAdmin):
 class ConditionAdmin(ReadOnlyAdmin):
     """Read-only, except that an agreement administrator may delete a condition (one
     entered by mistake cannot otherwise be removed); the delete goes through
-    :func:`datasmart.funding.followup.delete_condition`, which checks and audits it."""
+    :func:`datasmart.funding.services.followup.delete_condition`, which checks and audits it."""
 
     list_display = ("agreement", "code", "recipient_level", "due_date")
 

@@ -651,7 +651,7 @@ def _response_dict(r: Any) -> dict[str, Any]:
     summary="Villkor och hur många mottagare som uppfyllt dem",
 )
 def conditions(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) -> Any:
-    from .followup import condition_overview
+    from .services.followup import condition_overview
 
     _require_view(request)
     return [
@@ -677,7 +677,7 @@ def conditions(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) ->
     summary="Rapporteringsenkäter med svarsläge",
 )
 def surveys(request: HttpRequest, year: int = Path(..., ge=1900, le=2200)) -> Any:
-    from .followup import completeness
+    from .services.followup import completeness
 
     _require_view(request)
     out = []
@@ -752,7 +752,7 @@ WRITE = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 def survey_create(
     request: HttpRequest, body: SurveyIn, year: int = Path(..., ge=1900, le=2200)
 ) -> Any:
-    from .followup import create_survey
+    from .services.followup import create_survey
 
     agreement = _agreement(year)
     try:
@@ -787,7 +787,7 @@ def survey_update(
     year: int = Path(..., ge=1900, le=2200),
     code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
 ) -> Any:
-    from .followup import update_survey
+    from .services.followup import update_survey
 
     survey = _survey(_agreement(year), code)
     try:
@@ -818,7 +818,7 @@ def survey_status(
     year: int = Path(..., ge=1900, le=2200),
     code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
 ) -> Any:
-    from .followup import REPORT_COLUMNS, completeness
+    from .services.followup import REPORT_COLUMNS, completeness
 
     _require_view(request)
     survey = _survey(_agreement(year), code)
@@ -842,7 +842,7 @@ def response_detail(
     code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
     unit: str = Path(..., pattern=UNIT_PATTERN),
 ) -> Any:
-    from .followup import get_response
+    from .services.followup import get_response
 
     _require_view(request)
     survey = _survey(_agreement(year), code)
@@ -880,7 +880,7 @@ def response_save(
     code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
     unit: str = Path(..., pattern=UNIT_PATTERN),
 ) -> Any:
-    from .followup import save_response
+    from .services.followup import save_response
 
     survey = _survey(_agreement(year), code)
     try:
@@ -914,7 +914,7 @@ def response_reopen(
     code: str = Path(..., max_length=60, pattern=CODE_PATTERN),
     unit: str = Path(..., pattern=UNIT_PATTERN),
 ) -> Any:
-    from .followup import reopen_response
+    from .services.followup import reopen_response
 
     survey = _survey(_agreement(year), code)
     found = survey.responses.select_related("unit", "survey").filter(unit__code=unit).first()

@@ -371,8 +371,8 @@ def reporting_command(
     format: Annotated[Format, typer.Option("--format", help="Utdataformat")] = Format.table,
 ) -> None:
     """Rapportering: vilka som skickat in, har utkast, inte börjat eller är sena."""
-    from .followup import REPORT_COLUMNS, completeness
     from .services import get_agreement
+    from .services.followup import REPORT_COLUMNS, completeness
 
     agreement = get_agreement(year)
     if survey is None:
@@ -422,8 +422,8 @@ def remind_command(
     import datetime as dt
 
     from .models import Agreement
-    from .reminders import RESULT_COLUMNS, send_reminders
     from .services import get_agreement
+    from .services.reminders import RESULT_COLUMNS, send_reminders
 
     try:
         today = dt.date.fromisoformat(date) if date else None

@@ -28,7 +28,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from datasmart.api.responses import csv_response
 from datasmart.geo.models import Level, Unit
 
-from . import followup
 from .models import (
     AllocationLine,
     AllocationRun,
@@ -44,9 +43,9 @@ from .models import (
 from .page_support import agreement_or_404 as _get
 from .page_support import require_view as _view
 from .plan_conditions import is_automatic, joint_plan_checks
-from .reminders import REMIND_COLUMNS, remind_rows
 from .rights import is_administrator, require_administrator
-from .services import FundingError
+from .services import FundingError, followup
+from .services.reminders import REMIND_COLUMNS, remind_rows
 
 YESNO = {"ja": True, "nej": False}
 
@@ -435,7 +434,7 @@ def payout_set(request: HttpRequest, year: int, line_id: int) -> HttpResponse:
 def results(request: HttpRequest, year: int, code: str) -> HttpResponseBase:
     """Submitted answers aggregated per län and for Sweden; CSV of the aggregate
     (``format=csv``) or of every submitted response (``format=svar``). Coordinators only."""
-    from .survey_results import RESULT_COLUMNS, aggregate, answers_table
+    from .services.survey_results import RESULT_COLUMNS, aggregate, answers_table
 
     survey = _results_survey(request, year, code)
     fmt = request.GET.get("format", "")

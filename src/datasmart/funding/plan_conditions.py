@@ -8,7 +8,7 @@ region itself, or a kommun's län) has an agreed joint plan covering the agreeme
 and *not fulfilled* otherwise. Nothing is copied into funding: the answer is asked each
 time a page, the API or the overview needs it, so a party leaving or a new version being
 agreed shows at once. No :class:`~datasmart.funding.models.Fulfilment` rows are written
-for such a condition, and :func:`datasmart.funding.followup.assess` refuses it.
+for such a condition, and :func:`datasmart.funding.services.followup.assess` refuses it.
 
 Why a module of its own: funding reaches plans only through ``plans.services`` (the
 import rules), and only this module and :mod:`.followup` do, so ``funding.services`` —

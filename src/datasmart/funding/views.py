@@ -422,7 +422,7 @@ STATUS_LABELS = {
 @require_GET
 def reporting(request: HttpRequest, year: int) -> HttpResponse:
     """Reporting surveys and conditions: who reported, who has a draft, who is late."""
-    from .followup import completeness, condition_overview
+    from .services.followup import completeness, condition_overview
 
     _view(request)
     agreement = _get(year)

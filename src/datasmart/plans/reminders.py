@@ -13,10 +13,11 @@ Who: the users who prepare the plan — the owner organisation's editors
 (:data:`~datasmart.plans.rights.APPROVE_ROLES`) of every party that has not left. Active
 users with an e-mail address only; a member without one of those roles gets nothing.
 
-Like :mod:`datasmart.sip.jobs.reminders` and :mod:`datasmart.funding.reminders`: Django's
-``send_mail`` (the console backend in development), one mail per address so recipients do
-not see each other, and a :class:`~datasmart.plans.models.PlanReminder` row created in the
-same transaction as the mails, whose unique constraint makes a second run send nothing.
+Like :mod:`datasmart.sip.jobs.reminders` and :mod:`datasmart.funding.services.reminders`:
+Django's ``send_mail`` (the console backend in development), one mail per address so
+recipients do not see each other, and a :class:`~datasmart.plans.models.PlanReminder` row
+created in the same transaction as the mails, whose unique constraint makes a second run
+send nothing.
 
 Mails name the plan (title, owner, follow-up date) and link to its page, where reading
 follows the plan's visibility; they carry no personal data (no names of approvers, no

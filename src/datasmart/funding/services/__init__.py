@@ -8,10 +8,13 @@ writing ``from datasmart.funding import services`` / ``services.preview(...)``:
 - :mod:`.agreements` — validate, import, save and accept agreements;
 - :mod:`.runs` — the inputs snapshot, computing lines, preview, saved runs, reproduction;
 - :mod:`.comparisons` — run against run, scenarios;
-- :mod:`.explanations` — post keys in plain Swedish, level summaries, line filters.
+- :mod:`.explanations` — post keys in plain Swedish, level summaries, line filters;
+- :mod:`.followup` — conditions, payouts and reporting surveys;
+- :mod:`.reminders` — reminders to recipients late with a survey (imports ``followup``);
+- :mod:`.survey_results` — survey answers summed per level and as a table.
 
-Conditions, payouts and reporting surveys are :mod:`datasmart.funding.followup`,
-reminders :mod:`datasmart.funding.reminders`. The modules may import Django,
+The last three are imported by module (``from datasmart.funding.services import
+followup``), not re-exported here. The modules may import Django,
 :mod:`datasmart.accounts`, :mod:`datasmart.geo` and this app's models, loaders, keys,
 engine and rights — never pages, API or CLI. Other domains call funding only through
 this package or :mod:`datasmart.funding.rights` (tests/architecture).

@@ -14,8 +14,8 @@ Two kinds, both for ongoing plans only:
 The coordinator is the plan's ``coordinator_user``, or the user who started the plan
 when none is set (active users with an address only).
 
-Like :mod:`datasmart.funding.reminders`: Django's ``send_mail`` (the console backend in
-development), one mail per address so recipients do not see each other, and a
+Like :mod:`datasmart.funding.services.reminders`: Django's ``send_mail`` (the console
+backend in development), one mail per address so recipients do not see each other, and a
 :class:`~datasmart.sip.models.SipReminder` row created in the same transaction as the
 mails are sent. Its unique constraint (kind, subject, day) means a second run the same
 day — even two at once — sends nothing more.

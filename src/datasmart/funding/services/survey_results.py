@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from datasmart.geo.models import Level, Unit
 
-from .models import ResponseStatus, Survey
+from ..models import ResponseStatus, Survey
 
 NATION: Final = ("00", "Riket")
 RESULT_COLUMNS: Final = ("group_code", "group_name", "question", "text", "measure", "value")

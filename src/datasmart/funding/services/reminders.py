@@ -25,8 +25,8 @@ from datasmart.accounts.audit import SYSTEM, record_event
 from datasmart.accounts.models import Membership
 from datasmart.accounts.permissions import ROLE_PERMISSIONS, Permission
 
+from ..models import Agreement, Reminder, Survey
 from .followup import completeness
-from .models import Agreement, Reminder, Survey
 
 REMIND_COLUMNS: Final = (
     "survey",

@@ -27,7 +27,7 @@ from datasmart.accounts.audit import record_event
 from datasmart.geo import services as geo
 from datasmart.geo.models import Level, Unit
 
-from .models import (
+from ..models import (
     Acceptance,
     Agreement,
     AllocationLine,
@@ -43,15 +43,15 @@ from .models import (
     Survey,
     SurveyResponse,
 )
-from .plan_conditions import is_automatic, joint_plan_checks
-from .rights import (
+from ..plan_conditions import is_automatic, joint_plan_checks
+from ..rights import (
     is_administrator,
     may_report_for,
     require_administrator,
     require_recipient,
     require_recipient_or_administrator,
 )
-from .services import FundingError
+from .common import FundingError
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
