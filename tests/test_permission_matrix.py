@@ -300,6 +300,11 @@ def _ks_api(path: str, body: Callable[[World], dict[str, Any]] | None = None) ->
     return lambda w: (API + "/kraftsamling" + path.format(**w.ids), body(w) if body else {})
 
 
+def _ks2(name: str, targets: tuple[str, str], body: dict[str, Any] | None = None) -> Request:
+    """A Kraftsamling page of a part (goal, initiative, output) of a handslag or delarena."""
+    return lambda w: (reverse(name, args=[w.ids[t] for t in targets]), body or {})
+
+
 # --- request builders ----------------------------------------------------------------------
 
 
@@ -626,6 +631,55 @@ API_RULES: dict[str, Rule] = {
         COORDINATOR,
         _ks_api("/handslag/{handslag}/signatures"),
     ),
+    # correcting a draft handslag and workshop outputs: a participant's editors
+    "PATCH /api/kraftsamling/delarenor/{delarena_id}/outputs/{output_id}": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/delarenor/{delarena}/outputs/{output}"),
+        method="patch",
+    ),
+    "DELETE /api/kraftsamling/delarenor/{delarena_id}/outputs/{output_id}": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/delarenor/{delarena}/outputs/{output}"),
+        method="delete",
+    ),
+    "PATCH /api/kraftsamling/handslag/{handslag_id}/goals/{goal_id}": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/handslag/{handslag}/goals/{goal}"),
+        method="patch",
+    ),
+    "DELETE /api/kraftsamling/handslag/{handslag_id}/goals/{goal_id}": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/handslag/{handslag}/goals/{spare_goal}"),
+        method="delete",
+    ),
+    "PATCH /api/kraftsamling/handslag/{handslag_id}/activities/{activity_id}": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/handslag/{handslag}/activities/{activity}"),
+        method="patch",
+    ),
+    "DELETE /api/kraftsamling/handslag/{handslag_id}/activities/{activity_id}": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks_api("/handslag/{handslag}/activities/{activity}"),
+        method="delete",
+    ),
     # --- checklist API: add rules below this line
     # checklist: admin, coordinator and analyst of the unit's own kommun organisation answer
     "PUT /api/checklist/rounds/{unit_code}/{year}/answers": Rule(
@@ -787,6 +841,19 @@ VALID_BODIES: dict[str, Body] = {
     },
     "POST /api/kraftsamling/handslag/{handslag_id}/signatures": lambda w: {
         "organisation_id": w.ids["kommun"]
+    },
+    "PATCH /api/kraftsamling/delarenor/{delarena_id}/outputs/{output_id}": lambda w: {
+        "text": "Matris, rättad",
+        "status": "done",
+    },
+    "PATCH /api/kraftsamling/handslag/{handslag_id}/goals/{goal_id}": lambda w: {
+        "text": "Matrismål, rättat",
+        "area": "C",
+    },
+    "PATCH /api/kraftsamling/handslag/{handslag_id}/activities/{activity_id}": lambda w: {
+        "title": "Matrisinitiativ, rättat",
+        "organisation_id": w.ids["kommun"],
+        "end": "2027-12-31",
     },
     # --- checklist API: add bodies below this line
     "PUT /api/checklist/rounds/{unit_code}/{year}/answers": lambda w: {
@@ -1031,6 +1098,65 @@ PAGE_RULES: dict[str, Rule] = {
                 "end": "2026-12-31",
             },
         ),
+    ),
+    "kraftsamling:update_output": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks2(
+            "kraftsamling:update_output",
+            ("delarena", "output"),
+            {"stage": "2", "held_on": "2026-02-01", "text": "Matris", "status": "done"},
+        ),
+    ),
+    "kraftsamling:delete_output": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks2("kraftsamling:delete_output", ("delarena", "output")),
+    ),
+    "kraftsamling:update_goal": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks2(
+            "kraftsamling:update_goal",
+            ("handslag", "goal"),
+            {"text": "Matris", "goal_number": "2", "area": "D"},
+        ),
+    ),
+    "kraftsamling:delete_goal": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks2("kraftsamling:delete_goal", ("handslag", "spare_goal")),
+    ),
+    "kraftsamling:update_activity": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        lambda w: (
+            reverse("kraftsamling:update_activity", args=[w.ids["handslag"], w.ids["activity"]]),
+            {
+                "title": "Matris",
+                "goals": [w.ids["goal"]],
+                "who": w.ids["kommun"],
+                "start": "2026-02-01",
+                "end": "2026-12-31",
+            },
+        ),
+    ),
+    "kraftsamling:delete_activity": Rule(
+        "kraftsamling",
+        "kommun",
+        "utomstaende",
+        KS_EDITORS,
+        _ks2("kraftsamling:delete_activity", ("handslag", "activity")),
     ),
     # signing in the organisation's name: its coordinator
     "kraftsamling:sign": Rule(

@@ -118,7 +118,8 @@ def fill(world: KsWorld) -> None:
 def matrix_world(world_cls: Any) -> Any:
     """The permission matrix's world (tests/test_permission_matrix.py): "kommun" (Stockholm,
     a participant) is the own organisation, "utomstaende" (Malmö) the other. Ids: a delarena
-    without a handslag, one with a handslag that has a goal, the goal, and organisations."""
+    without a handslag (with a workshop output), one with a handslag that has a goal with an
+    initiative and a spare goal without one, and organisations."""
     ks = make_world()
     world = world_cls(ks.orgs)
     second = services.create_delarena(
@@ -130,10 +131,31 @@ def matrix_world(world_cls: Any) -> Any:
         second, organisation=ks.orgs["myndighet"], start_year=2026, end_year=2028, by=SYSTEM
     )
     goal = services.add_goal(handslag, text="Matrismål", goal_number=1, by=SYSTEM)
+    spare = services.add_goal(handslag, text="Matrismål utan initiativ", area_letter="B", by=SYSTEM)
+    activity = services.add_activity(
+        handslag,
+        title="Matrisinitiativ",
+        goal_ids=[goal.pk],
+        organisation=ks.orgs["region"],
+        start=dt.date(2026, 3, 1),
+        end=dt.date(2027, 6, 30),
+        by=SYSTEM,
+    )
+    output = services.record_output(
+        ks.delarena,
+        stage_number=1,
+        organisation=ks.orgs["myndighet"],
+        text="Matrisresultat",
+        held_on=dt.date(2026, 1, 15),
+        by=SYSTEM,
+    )
     world.ids.update(
         delarena=ks.delarena.pk,
         handslag=handslag.pk,
         goal=goal.pk,
+        spare_goal=spare.pk,
+        activity=activity.pk,
+        output=output.pk,
         kommun=ks.orgs["kommun"].pk,
         region=ks.orgs["region"].pk,
         outsider=ks.orgs["utomstaende"].pk,

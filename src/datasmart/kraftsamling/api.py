@@ -9,6 +9,7 @@ unknown objects → 404.
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -139,7 +140,39 @@ class SignIn(Schema):
     organisation_id: int
 
 
+class HandslagGoalPatchIn(Schema):
+    """Only the fields sent change; ``area`` "" or null and ``goal_number`` null clear."""
+
+    text: str | None = Field(None, max_length=20_000)
+    goal_number: int | None = Field(None, ge=1, le=3)
+    area: str | None = Field(None, max_length=1)
+
+
+class HandslagActivityPatchIn(Schema):
+    """Only the fields sent change."""
+
+    title: str | None = Field(None, max_length=300)
+    goal_ids: list[int] | None = None
+    organisation_id: int | None = Field(None, description="Vem: en deltagare")
+    start: dt.date | None = None
+    end: dt.date | None = None
+    responsible_role: Role | None = None
+    kind: str | None = Field(None, description="knowledge, implement eller spread")
+    how: str | None = Field(None, max_length=20_000)
+
+
+class OutputPatchIn(Schema):
+    """Only the fields sent change."""
+
+    stage: int | None = Field(None, ge=1, le=5)
+    held_on: dt.date | None = None
+    text: str | None = Field(None, max_length=20_000)
+    document: str | None = Field(None, max_length=300)
+    status: OutputStatus | None = None
+
+
 class ActivityOut(Schema):
+    id: int
     title: str
     who: str
     role: str
@@ -211,6 +244,19 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise HttpError(422, str(exc)) from exc
 
 
+def _output_out(o: Any) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "stage": o.stage.number,
+        "text": o.text,
+        "document": o.document,
+        "status": o.status,
+        "held_on": o.held_on,
+        "organisation": o.organisation.name,
+        "recorded_by": o.recorded_by_name,
+    }
+
+
 def _delarena_out(d: Delarena) -> dict[str, Any]:
     handslag = services.handslag_of(d)
     return {
@@ -231,25 +277,13 @@ def _delarena_out(d: Delarena) -> dict[str, Any]:
             }
             for p in d.participants.select_related("organisation")
         ],
-        "outputs": [
-            {
-                "id": o.pk,
-                "stage": o.stage.number,
-                "text": o.text,
-                "document": o.document,
-                "status": o.status,
-                "held_on": o.held_on,
-                "organisation": o.organisation.name,
-                "recorded_by": o.recorded_by_name,
-            }
-            for o in d.outputs.select_related("stage", "organisation")
-        ],
+        "outputs": [_output_out(o) for o in d.outputs.select_related("stage", "organisation")],
         "handslag_id": handslag.pk if handslag else None,
         "handslag_status": handslag.status if handslag else None,
     }
 
 
-ACTIVITY_KEYS = ("title", "who", "role", "start", "end", "kind", "how", "status")
+ACTIVITY_KEYS = ("id", "title", "who", "role", "start", "end", "kind", "how", "status")
 
 
 def _handslag_out(h: Handslag) -> dict[str, Any]:
@@ -272,13 +306,7 @@ def _handslag_out(h: Handslag) -> dict[str, Any]:
                 if g["kraftsamling_goal"]
                 else None,
                 "area": g["area"].letter if g["area"] else None,
-                "activities": [
-                    {
-                        k: r[k]
-                        for k in ("title", "who", "role", "start", "end", "kind", "how", "status")
-                    }
-                    for r in g["activities"]
-                ],
+                "activities": [{k: r[k] for k in ACTIVITY_KEYS} for r in g["activities"]],
             }
             for g in doc["goals"]
         ],
@@ -435,19 +463,7 @@ def output_create(request: HttpRequest, delarena_id: int, body: OutputIn) -> Any
         by=request.auth,  # type: ignore[attr-defined]
         request=request,
     )
-    return Status(
-        201,
-        {
-            "id": o.pk,
-            "stage": o.stage.number,
-            "text": o.text,
-            "document": o.document,
-            "status": o.status,
-            "held_on": o.held_on,
-            "organisation": o.organisation.name,
-            "recorded_by": o.recorded_by_name,
-        },
-    )
+    return Status(201, _output_out(o))
 
 
 @router.post(
@@ -533,3 +549,110 @@ def handslag_sign(request: HttpRequest, handslag_id: int, body: SignIn) -> Any:
         request=request,
     )
     return Status(201, _handslag_out(services.get_handslag(h.pk)))
+
+
+# --- correcting a draft ----------------------------------------------------------------------
+
+
+def _lookup(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except LookupError as exc:
+        raise HttpError(404, str(exc)) from None
+
+
+def _changes(body: Schema) -> dict[str, Any]:
+    """The fields the client sent (a PATCH changes only those), enums as their values."""
+    return {
+        k: v.value if isinstance(v, Enum) else v for k, v in body.dict(exclude_unset=True).items()
+    }
+
+
+@router.patch(
+    "/delarenor/{delarena_id}/outputs/{output_id}",
+    response={200: OutputOut, **WRITE},
+    auth=token_or_session,
+    summary="Rätta ett verkstadsresultat (bara fälten som skickas; inte efter undertecknandet)",
+)
+def output_update(
+    request: HttpRequest, delarena_id: int, output_id: int, body: OutputPatchIn
+) -> Any:
+    d = _delarena(delarena_id)
+    o = _lookup(services.get_output, d, output_id)
+    changes = _changes(body)
+    if "stage" in changes:
+        changes["stage_number"] = changes.pop("stage")
+    _call(services.update_output, o, by=request.auth, request=request, **changes)  # type: ignore[attr-defined]
+    return _output_out(o)
+
+
+@router.delete(
+    "/delarenor/{delarena_id}/outputs/{output_id}",
+    response={204: None, **WRITE},
+    auth=token_or_session,
+    summary="Ta bort ett verkstadsresultat (inte efter undertecknandet)",
+)
+def output_delete(request: HttpRequest, delarena_id: int, output_id: int) -> Any:
+    d = _delarena(delarena_id)
+    o = _lookup(services.get_output, d, output_id)
+    _call(services.delete_output, o, by=request.auth, request=request)  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+@router.patch(
+    "/handslag/{handslag_id}/goals/{goal_id}",
+    response={200: HandslagOut, **WRITE},
+    auth=token_or_session,
+    summary="Rätta ett mål i ett handslag som ingen har undertecknat",
+)
+def handslag_goal_update(
+    request: HttpRequest, handslag_id: int, goal_id: int, body: HandslagGoalPatchIn
+) -> Any:
+    h = _handslag(handslag_id)
+    goal = _lookup(services.get_handslag_goal, h, goal_id)
+    _call(services.update_goal, h, goal, by=request.auth, request=request, **_changes(body))  # type: ignore[attr-defined]
+    return _handslag_out(h)
+
+
+@router.delete(
+    "/handslag/{handslag_id}/goals/{goal_id}",
+    response={204: None, **WRITE},
+    auth=token_or_session,
+    summary="Ta bort ett mål ur ett handslag som ingen har undertecknat",
+)
+def handslag_goal_delete(request: HttpRequest, handslag_id: int, goal_id: int) -> Any:
+    h = _handslag(handslag_id)
+    goal = _lookup(services.get_handslag_goal, h, goal_id)
+    _call(services.delete_goal, h, goal, by=request.auth, request=request)  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+@router.patch(
+    "/handslag/{handslag_id}/activities/{activity_id}",
+    response={200: HandslagOut, **WRITE},
+    auth=token_or_session,
+    summary="Rätta ett initiativ (vad, vem, när, hur) i ett handslag som ingen har undertecknat",
+)
+def handslag_activity_update(
+    request: HttpRequest, handslag_id: int, activity_id: int, body: HandslagActivityPatchIn
+) -> Any:
+    h = _handslag(handslag_id)
+    activity = _lookup(services.get_handslag_activity, h, activity_id)
+    changes = _changes(body)
+    if "organisation_id" in changes:
+        changes["organisation"] = _org(changes.pop("organisation_id") or 0)
+    _call(services.update_activity, h, activity, by=request.auth, request=request, **changes)  # type: ignore[attr-defined]
+    return _handslag_out(h)
+
+
+@router.delete(
+    "/handslag/{handslag_id}/activities/{activity_id}",
+    response={204: None, **WRITE},
+    auth=token_or_session,
+    summary="Ta bort ett initiativ ur ett handslag som ingen har undertecknat",
+)
+def handslag_activity_delete(request: HttpRequest, handslag_id: int, activity_id: int) -> Any:
+    h = _handslag(handslag_id)
+    activity = _lookup(services.get_handslag_activity, h, activity_id)
+    _call(services.delete_activity, h, activity, by=request.auth, request=request)  # type: ignore[attr-defined]
+    return Status(204, None)

@@ -58,8 +58,14 @@ __all__ = [
     "create_handslag",
     "delarena_view",
     "delarenor",
+    "delete_activity",
+    "delete_goal",
+    "delete_output",
     "get_delarena",
     "get_handslag",
+    "get_handslag_activity",
+    "get_handslag_goal",
+    "get_output",
     "goals",
     "handslag_document",
     "handslag_markdown",
@@ -70,6 +76,9 @@ __all__ = [
     "remove_participant",
     "sign",
     "stages",
+    "update_activity",
+    "update_goal",
+    "update_output",
 ]
 
 NAME_MAX = 200
@@ -634,6 +643,355 @@ def add_activity(
     return activity
 
 
+# --- correcting a draft handslag and workshop outputs --------------------------------------
+
+#: Fields :func:`update_goal` changes (``area`` is a letter A–I or empty).
+GOAL_FIELDS = ("text", "goal_number", "area")
+#: Fields :func:`update_activity` changes (``organisation`` is who; ``goal_ids`` the goals).
+ACTIVITY_FIELDS = (
+    "title",
+    "goal_ids",
+    "organisation",
+    "start",
+    "end",
+    "responsible_role",
+    "kind",
+    "how",
+)
+#: Fields :func:`update_output` changes.
+OUTPUT_FIELDS = ("stage_number", "text", "document", "status", "held_on")
+
+
+def _unknown(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise KraftsamlingError(_("Okända fält: %(f)s") % {"f": ", ".join(unknown)})
+
+
+def _locked_unsigned(handslag: Handslag) -> Handslag:
+    """The handslag row locked for this transaction (a signature waits for it), refused
+    once anyone has signed: what a participant signed must not change under its name."""
+    locked = Handslag.objects.select_for_update().get(pk=handslag.pk)
+    _require_unsigned(locked)
+    return locked
+
+
+def get_handslag_goal(handslag: Handslag, goal_id: int) -> Any:
+    """A goal of the handslag's plan (``LookupError`` if it is not one of its goals)."""
+    try:
+        return plans.get_goal(handslag.plan, goal_id)
+    except LookupError:
+        raise LookupError(_("Målet finns inte i handslaget.")) from None
+
+
+def get_handslag_activity(handslag: Handslag, activity_id: int) -> Any:
+    """An activity of the handslag's plan (``LookupError`` if it is not one of its)."""
+    try:
+        return plans.get_activity(handslag.plan, activity_id)
+    except LookupError:
+        raise LookupError(_("Aktiviteten finns inte i handslaget.")) from None
+
+
+def get_output(delarena: Delarena, output_id: int) -> WorkshopOutput:
+    """A workshop output of the delarena (``LookupError`` if it is not one of its)."""
+    try:
+        return WorkshopOutput.objects.select_related("stage", "organisation").get(
+            pk=output_id, delarena=delarena
+        )
+    except WorkshopOutput.DoesNotExist:
+        raise LookupError(_("Verkstadsresultatet finns inte i delarenan.")) from None
+
+
+def update_goal(
+    handslag: Handslag,
+    goal: Any,
+    *,
+    by: Any,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Any:
+    """Correct a goal of a draft handslag: its text and its Kraftsamling goal (1–3) and/or
+    area (A–I); only the fields given change. Refused after the first signature."""
+    delarena = handslag.delarena
+    rights.require_edit(by, delarena, action="update_handslag_goal", request=request)
+    _require_unsigned(handslag)
+    _unknown(changes, GOAL_FIELDS)
+    if goal.plan_id != handslag.plan_id:
+        raise LookupError(_("Målet finns inte i handslaget."))
+    link = HandslagGoal.objects.filter(plan_goal=goal).first()
+    plan_changes: dict[str, Any] = {}
+    if "text" in changes:
+        plan_changes["text"] = _text(changes["text"], _("mål"), TEXT_MAX)
+    kgoal = link.kraftsamling_goal if link else None
+    area = link.area if link else None
+    if "goal_number" in changes:
+        kgoal = None
+        if changes["goal_number"] not in (None, ""):
+            kgoal = KraftsamlingGoal.objects.filter(number=changes["goal_number"]).first()
+            if kgoal is None:
+                raise KraftsamlingError(_("Fältet Kraftsamlingsmål: ange 1, 2 eller 3."))
+    if "area" in changes:
+        letter = (changes["area"] or "").strip()
+        area = _areas_by_letter([letter])[0] if letter else None
+    if kgoal is None and area is None:
+        raise KraftsamlingError(
+            _("Fältet Kraftsamlingsmål: välj ett mål (1–3) eller ett område (A–I).")
+        )
+    if kgoal is None and area is not None:
+        kgoal = area.goals.order_by("number").first()
+    try:
+        with transaction.atomic():
+            _locked_unsigned(handslag)
+            if plan_changes:
+                plans.update_goal(goal, by=SYSTEM, **plan_changes)
+            HandslagGoal.objects.update_or_create(
+                plan_goal=goal,
+                defaults={"handslag": handslag, "kraftsamling_goal": kgoal, "area": area},
+            )
+            _audit(
+                "kraftsamling.handslag_goal_updated",
+                by,
+                handslag,
+                handslag.plan.owner,
+                goal=goal.pk,
+                fields=sorted(changes),
+                kraftsamling_goal=kgoal.number if kgoal else None,
+                area=area.letter if area else None,
+            )
+    except plans.PlanError as exc:
+        raise KraftsamlingError(str(exc)) from exc
+    return goal
+
+
+def delete_goal(
+    handslag: Handslag, goal: Any, *, by: Any, request: HttpRequest | None = None
+) -> None:
+    """Delete a goal of a draft handslag. Refused (through ``plans.services``) while an
+    initiative belongs to this goal only: remove it or tie it to another goal first."""
+    delarena = handslag.delarena
+    rights.require_edit(by, delarena, action="delete_handslag_goal", request=request)
+    _require_unsigned(handslag)
+    if goal.plan_id != handslag.plan_id:
+        raise LookupError(_("Målet finns inte i handslaget."))
+    try:
+        with transaction.atomic():
+            _locked_unsigned(handslag)
+            pk, text = goal.pk, goal.text[:200]
+            plans.delete_goal(goal, by=SYSTEM)
+            _audit(
+                "kraftsamling.handslag_goal_deleted",
+                by,
+                handslag,
+                handslag.plan.owner,
+                goal=pk,
+                text=text,
+            )
+    except plans.PlanError as exc:
+        raise KraftsamlingError(str(exc)) from exc
+
+
+def update_activity(
+    handslag: Handslag,
+    activity: Any,
+    *,
+    by: Any,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Any:
+    """Correct an initiative of a draft handslag: what (``title``), which goals, who
+    (``organisation``, an active participant), when (inside the handslag's years) and how
+    (``kind``, ``how``); only the fields given change. Refused after the first signature."""
+    delarena = handslag.delarena
+    rights.require_edit(by, delarena, action="update_handslag_activity", request=request)
+    _require_unsigned(handslag)
+    _unknown(changes, ACTIVITY_FIELDS)
+    if activity.plan_id != handslag.plan_id:
+        raise LookupError(_("Aktiviteten finns inte i handslaget."))
+    link = HandslagActivity.objects.filter(activity=activity).first()
+    plan_changes: dict[str, Any] = {}
+    link_changes: dict[str, Any] = {}
+    if "title" in changes:
+        plan_changes["title"] = _text(changes["title"], _("aktivitet"), 300)
+    if "organisation" in changes:
+        organisation = changes["organisation"]
+        if not isinstance(organisation, Organisation):
+            raise KraftsamlingError(_("Fältet vem: välj en organisation."))
+        _active(delarena, organisation)
+        link_changes["organisation"] = organisation
+    if "how" in changes:
+        link_changes["how"] = _text(changes["how"], _("hur"), TEXT_MAX, required=False)
+    if "kind" in changes:
+        if changes["kind"] not in dict(reference.INITIATIVE_KINDS):
+            raise KraftsamlingError(_("Fältet typ av initiativ: okänt värde."))
+        link_changes["kind"] = changes["kind"]
+    if "responsible_role" in changes:
+        if changes["responsible_role"] not in Role.values:
+            raise KraftsamlingError(_("Fältet ansvarig roll: okänt värde."))
+        plan_changes["responsible_role"] = changes["responsible_role"]
+    start = changes.get("start", activity.start)
+    end = changes.get("end", activity.end)
+    for value, name in ((start, _("start")), (end, _("slut"))):
+        if not isinstance(value, dt.date):
+            raise KraftsamlingError(_("Fältet %(field)s: ange ett datum.") % {"field": name})
+    if end < start:
+        raise KraftsamlingError(_("Fältet slut: det kan inte ligga före start."))
+    if start.year < handslag.start_year or end.year > handslag.end_year:
+        raise KraftsamlingError(
+            _("Fältet start: aktiviteten ska ligga inom handslagets år %(s)s–%(e)s.")
+            % {"s": handslag.start_year, "e": handslag.end_year}
+        )
+    for name in ("start", "end"):
+        if name in changes:
+            plan_changes[name] = changes[name]
+    if "goal_ids" in changes:
+        goal_ids = list(changes["goal_ids"] or [])
+        plan_goals = list(handslag.plan.goals.filter(pk__in=goal_ids))
+        if not goal_ids or len(plan_goals) != len(set(goal_ids)):
+            raise KraftsamlingError(_("Fältet mål: välj minst ett av handslagets mål."))
+        plan_changes["goals"] = plan_goals
+    try:
+        with transaction.atomic():
+            _locked_unsigned(handslag)
+            if plan_changes:
+                plans.update_activity(activity, by=SYSTEM, **plan_changes)
+            if link is None:
+                link = HandslagActivity(
+                    handslag=handslag,
+                    activity=activity,
+                    organisation=link_changes.get("organisation", handslag.plan.owner),
+                    kind=link_changes.get("kind", "implement"),
+                    how=link_changes.get("how", ""),
+                )
+                link.save()
+            elif link_changes:
+                for name, value in link_changes.items():
+                    setattr(link, name, value)
+                link.save(update_fields=list(link_changes))
+            _audit(
+                "kraftsamling.handslag_activity_updated",
+                by,
+                handslag,
+                link.organisation,
+                activity=activity.pk,
+                fields=sorted(changes),
+            )
+    except plans.PlanError as exc:
+        raise KraftsamlingError(str(exc)) from exc
+    return activity
+
+
+def delete_activity(
+    handslag: Handslag, activity: Any, *, by: Any, request: HttpRequest | None = None
+) -> None:
+    """Delete an initiative of a draft handslag (its who/how goes with it)."""
+    delarena = handslag.delarena
+    rights.require_edit(by, delarena, action="delete_handslag_activity", request=request)
+    _require_unsigned(handslag)
+    if activity.plan_id != handslag.plan_id:
+        raise LookupError(_("Aktiviteten finns inte i handslaget."))
+    link = HandslagActivity.objects.filter(activity=activity).select_related("organisation").first()
+    organisation = link.organisation if link else handslag.plan.owner
+    try:
+        with transaction.atomic():
+            _locked_unsigned(handslag)
+            pk, title = activity.pk, activity.title[:200]
+            plans.delete_activity(activity, by=SYSTEM)
+            _audit(
+                "kraftsamling.handslag_activity_deleted",
+                by,
+                handslag,
+                organisation,
+                activity=pk,
+                title=title,
+            )
+    except plans.PlanError as exc:
+        raise KraftsamlingError(str(exc)) from exc
+
+
+def _outputs_open(delarena: Delarena) -> None:
+    """Outputs are part of the handslag document ("Vägen hit"): once a participant has
+    signed it they stay as signed."""
+    if HandslagSignature.objects.filter(handslag__delarena=delarena).exists():
+        raise KraftsamlingError(
+            _("Handslaget har undertecknats; verkstädernas resultat kan inte längre ändras.")
+        )
+
+
+def update_output(
+    output: WorkshopOutput,
+    *,
+    by: Any,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> WorkshopOutput:
+    """Correct a workshop output (verkstad, text, document, status, date); only the fields
+    given change. Any editor of an active participant corrects it (the delarena's shared
+    record); refused once the handslag has been signed."""
+    delarena = output.delarena
+    rights.require_edit(by, delarena, action="update_output", request=request)
+    _outputs_open(delarena)
+    _unknown(changes, OUTPUT_FIELDS)
+    values: dict[str, Any] = {}
+    if "stage_number" in changes:
+        stage = WorkshopStage.objects.filter(number=changes["stage_number"]).first()
+        if stage is None:
+            raise KraftsamlingError(_("Fältet verkstad: ange 1–5."))
+        values["stage"] = stage
+    if "text" in changes:
+        values["text"] = _text(changes["text"], _("resultat"), TEXT_MAX, required=False)
+    if "document" in changes:
+        values["document"] = _text(changes["document"], _("dokument"), 300, required=False)
+    if not values.get("text", output.text) and not values.get("document", output.document):
+        raise KraftsamlingError(_("Fältet resultat: skriv resultatet eller ange ett dokument."))
+    if "status" in changes:
+        if changes["status"] not in OutputStatus.values:
+            raise KraftsamlingError(_("Fältet status: okänt värde."))
+        values["status"] = changes["status"]
+    if "held_on" in changes:
+        held_on = changes["held_on"]
+        if not isinstance(held_on, dt.date) or not (
+            dt.date(2000, 1, 1) <= held_on <= timezone.localdate() + dt.timedelta(days=366)
+        ):
+            raise KraftsamlingError(_("Fältet datum: datumet är orimligt."))
+        values["held_on"] = held_on
+    with transaction.atomic():
+        Delarena.objects.select_for_update().filter(pk=delarena.pk).first()
+        _outputs_open(delarena)
+        for name, value in values.items():
+            setattr(output, name, value)
+        if values:
+            output.save(update_fields=list(values))
+        _audit(
+            "kraftsamling.output_updated",
+            by,
+            output,
+            output.organisation,
+            delarena=delarena.pk,
+            fields=sorted(changes),
+        )
+    return output
+
+
+def delete_output(output: WorkshopOutput, *, by: Any, request: HttpRequest | None = None) -> None:
+    """Delete a workshop output recorded by mistake; refused once the handslag is signed."""
+    delarena = output.delarena
+    rights.require_edit(by, delarena, action="delete_output", request=request)
+    _outputs_open(delarena)
+    with transaction.atomic():
+        Delarena.objects.select_for_update().filter(pk=delarena.pk).first()
+        _outputs_open(delarena)
+        _audit(
+            "kraftsamling.output_deleted",
+            by,
+            output,
+            output.organisation,
+            delarena=delarena.pk,
+            output=output.pk,
+            stage=output.stage.number,
+        )
+        output.delete()
+
+
 def _complete_if_all_signed(handslag: Handslag, by: Any) -> None:
     if handslag.status == HandslagStatus.SIGNED:
         return
@@ -751,6 +1109,9 @@ def delarena_view(delarena: Delarena, by: Any = None) -> dict[str, Any]:
         ],
         "editor_orgs": rights.editor_organisations(by, delarena) if by is not None else [],
         "may_edit": rights.may_edit(by, delarena) if by is not None else False,
+        # outputs are part of the signed handslag document: corrected only before that
+        "outputs_editable": (rights.may_edit(by, delarena) if by is not None else False)
+        and not signed,
     }
 
 
@@ -772,8 +1133,12 @@ def handslag_document(handslag: Handslag) -> dict[str, Any]:
     def activity_row(a: Any) -> dict[str, Any]:
         link = activity_links.get(a.pk)
         return {
+            "id": a.pk,
             "title": a.title,
             "who": link.organisation.name if link else a.owner.name,
+            "organisation_id": link.organisation_id if link else a.owner_id,
+            "responsible_role": a.responsible_role,
+            "kind_value": link.kind if link else "",
             "role": str(Role(a.responsible_role).label),
             "start": a.start,
             "end": a.end,

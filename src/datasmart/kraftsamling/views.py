@@ -211,6 +211,45 @@ def record_output(request: HttpRequest, delarena_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def update_output(request: HttpRequest, delarena_id: int, output_id: int) -> HttpResponse:
+    d = _delarena(delarena_id)
+    output = _lookup(services.get_output, d, output_id)
+    try:
+        services.update_output(
+            output,
+            stage_number=services.parse_int(request.POST.get("stage"), _("verkstad")),
+            text=request.POST.get("text", ""),
+            document=request.POST.get("document", ""),
+            status=request.POST.get("status", OutputStatus.DRAFT),
+            held_on=services.parse_date(request.POST.get("held_on"), _("datum")),
+            by=request.user,
+            request=request,
+        )
+    except Error as exc:
+        rights.require_edit(request.user, d, action="update_output", request=request)
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Verkstadens resultat är ändrat."))
+    return _back(d.pk)
+
+
+@login_required
+@require_POST
+def delete_output(request: HttpRequest, delarena_id: int, output_id: int) -> HttpResponse:
+    d = _delarena(delarena_id)
+    output = _lookup(services.get_output, d, output_id)
+    try:
+        services.delete_output(output, by=request.user, request=request)
+    except Error as exc:
+        rights.require_edit(request.user, d, action="delete_output", request=request)
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Verkstadens resultat är borttaget."))
+    return _back(d.pk)
+
+
+@login_required
+@require_POST
 def create_handslag(request: HttpRequest, delarena_id: int) -> HttpResponse:
     d = _delarena(delarena_id)
     try:
@@ -314,6 +353,103 @@ def add_activity(request: HttpRequest, handslag_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Aktiviteten är tillagd."))
+    return _back_h(h.pk)
+
+
+def _lookup(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except LookupError as exc:
+        raise Http404(str(exc)) from None
+
+
+def _goal_changes(request: HttpRequest) -> dict[str, Any]:
+    number = request.POST.get("goal_number", "").strip()
+    return {
+        "text": request.POST.get("text", ""),
+        "goal_number": services.parse_int(number, _("Kraftsamlingsmål")) if number else None,
+        "area": request.POST.get("area", ""),
+    }
+
+
+@login_required
+@require_POST
+def update_goal(request: HttpRequest, handslag_id: int, goal_id: int) -> HttpResponse:
+    h = _handslag(handslag_id)
+    goal = _lookup(services.get_handslag_goal, h, goal_id)
+    try:
+        services.update_goal(h, goal, by=request.user, request=request, **_goal_changes(request))
+    except Error as exc:
+        rights.require_edit(
+            request.user, h.delarena, action="update_handslag_goal", request=request
+        )
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Målet är ändrat."))
+    return _back_h(h.pk)
+
+
+@login_required
+@require_POST
+def delete_goal(request: HttpRequest, handslag_id: int, goal_id: int) -> HttpResponse:
+    h = _handslag(handslag_id)
+    goal = _lookup(services.get_handslag_goal, h, goal_id)
+    try:
+        services.delete_goal(h, goal, by=request.user, request=request)
+    except Error as exc:
+        rights.require_edit(
+            request.user, h.delarena, action="delete_handslag_goal", request=request
+        )
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Målet är borttaget."))
+    return _back_h(h.pk)
+
+
+@login_required
+@require_POST
+def update_activity(request: HttpRequest, handslag_id: int, activity_id: int) -> HttpResponse:
+    h = _handslag(handslag_id)
+    activity = _lookup(services.get_handslag_activity, h, activity_id)
+    try:
+        services.update_activity(
+            h,
+            activity,
+            title=request.POST.get("title", ""),
+            goal_ids=[services.parse_int(v, _("mål")) for v in request.POST.getlist("goals")],
+            organisation=_organisation(request.POST.get("who"), _("vem")),
+            start=services.parse_date(request.POST.get("start"), _("start")),
+            end=services.parse_date(request.POST.get("end"), _("slut")),
+            responsible_role=request.POST.get("responsible_role", Role.COORDINATOR),
+            kind=request.POST.get("kind", "implement"),
+            how=request.POST.get("how", ""),
+            by=request.user,
+            request=request,
+        )
+    except Error as exc:
+        rights.require_edit(
+            request.user, h.delarena, action="update_handslag_activity", request=request
+        )
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Initiativet är ändrat."))
+    return _back_h(h.pk)
+
+
+@login_required
+@require_POST
+def delete_activity(request: HttpRequest, handslag_id: int, activity_id: int) -> HttpResponse:
+    h = _handslag(handslag_id)
+    activity = _lookup(services.get_handslag_activity, h, activity_id)
+    try:
+        services.delete_activity(h, activity, by=request.user, request=request)
+    except Error as exc:
+        rights.require_edit(
+            request.user, h.delarena, action="delete_handslag_activity", request=request
+        )
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Initiativet är borttaget."))
     return _back_h(h.pk)
 
 
