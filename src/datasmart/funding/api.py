@@ -26,6 +26,8 @@ bearer API token or signed-in session, as in the accounts API.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
@@ -295,6 +297,23 @@ def _run_dict(run: AllocationRun) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _service_errors(*, unit_lookup: bool = False) -> Iterator[None]:
+    """The services' refusals as status codes: 403 denied (audited by the service), 422 a
+    :class:`~datasmart.funding.services.FundingError` (the message names the field) and,
+    where ``unit_lookup`` (a recipient's unit code from the path), 404 for an unknown unit."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from exc
+    except services.FundingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    except GeoError as exc:
+        if not unit_lookup:
+            raise
+        raise HttpError(404, str(exc)) from exc
+
+
 def _allocation(
     a: Agreement, *, run: int | None, population_year: int | None, policy: str | None
 ) -> services.Allocation:
@@ -305,10 +324,8 @@ def _allocation(
         if found is None:
             raise HttpError(404, f"Ingen körning nr {run} för {a.year}.")
         return services.run_allocation_result(found)
-    try:
+    with _service_errors():
         return services.preview(a, population_year=population_year, policy=policy)
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -379,15 +396,13 @@ def allocation(
         population_year=filters.population_year,
         policy=filters.policy.value if filters.policy else None,
     )
-    try:
+    with _service_errors():
         lines = services.filter_lines(
             result.lines,
             post=filters.post,
             level=filters.level.value if filters.level else None,
             lan=filters.lan,
         )
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
     if filters.format == OutputFormat.csv:
         return csv_response(
             (ln.as_dict() for ln in lines),
@@ -425,15 +440,13 @@ def scenario(
 ) -> Any:
     _require_view(request)
     a = _agreement(year)
-    try:
+    with _service_errors():
         result = services.scenario(
             a,
             population_year=filters.population_year,
             base_population_year=filters.base_population_year,
             policy=filters.policy.value if filters.policy else None,
         )
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
     rows = result.rows if filters.per == ScenarioPer.post else result.recipients
     if filters.format == OutputFormat.csv:
         return csv_response(
@@ -479,7 +492,7 @@ def run_history(
 )
 def run_create(request: HttpRequest, body: RunIn, year: int = Path(..., ge=1900, le=2200)) -> Any:
     a = _agreement(year)
-    try:
+    with _service_errors():
         run = services.run_allocation(
             a,
             population_year=body.population_year,
@@ -488,10 +501,6 @@ def run_create(request: HttpRequest, body: RunIn, year: int = Path(..., ge=1900,
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
     return Status(201, _run_dict(run))
 
 
@@ -755,7 +764,7 @@ def survey_create(
     from .services.followup import create_survey
 
     agreement = _agreement(year)
-    try:
+    with _service_errors():
         survey = create_survey(
             agreement,
             code=body.code,
@@ -766,10 +775,6 @@ def survey_create(
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
     return Status(201, _survey_definition(survey))
 
 
@@ -790,7 +795,7 @@ def survey_update(
     from .services.followup import update_survey
 
     survey = _survey(_agreement(year), code)
-    try:
+    with _service_errors():
         updated = update_survey(
             survey,
             title=body.title,
@@ -799,10 +804,6 @@ def survey_update(
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
     return _survey_definition(updated)
 
 
@@ -846,19 +847,13 @@ def response_detail(
 
     _require_view(request)
     survey = _survey(_agreement(year), code)
-    try:
+    with _service_errors(unit_lookup=True):
         found = get_response(
             survey,
             unit_code=unit,
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
-    except GeoError as exc:
-        raise HttpError(404, str(exc)) from exc
     if found is None:
         raise HttpError(404, f"{unit} har inte börjat svara på {code!r}.")
     return _response_dict(found)
@@ -883,7 +878,7 @@ def response_save(
     from .services.followup import save_response
 
     survey = _survey(_agreement(year), code)
-    try:
+    with _service_errors(unit_lookup=True):
         saved = save_response(
             survey,
             unit_code=unit,
@@ -892,12 +887,6 @@ def response_save(
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
-    except GeoError as exc:
-        raise HttpError(404, str(exc)) from exc
     return _response_dict(saved)
 
 
@@ -920,15 +909,11 @@ def response_reopen(
     found = survey.responses.select_related("unit", "survey").filter(unit__code=unit).first()
     if found is None:
         raise HttpError(404, f"{unit} har inte börjat svara på {code!r}.")
-    try:
+    with _service_errors():
         reopened = reopen_response(
             found,
             reason=body.reason,
             by=request.auth,  # type: ignore[attr-defined]
             request=request,
         )
-    except PermissionDenied as exc:
-        raise HttpError(403, str(exc)) from exc
-    except services.FundingError as exc:
-        raise HttpError(422, str(exc)) from exc
     return _response_dict(reopened)
