@@ -271,6 +271,18 @@ def _plan_edit(name: str, *args: Any) -> Rule:
     )
 
 
+def _plan_edit_api(step: str) -> Rule:
+    """A lifecycle step of the joint plan through the API: the region's editors (the
+    body comes from :data:`VALID_BODIES`)."""
+    return Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        lambda w: (f"{API}/plans/{w.ids['plan']}/{step}", {}),
+    )
+
+
 WORLDS: dict[str, Callable[[], World]] = {
     "accounts": _accounts_world,
     "funding": _funding_world,
@@ -572,6 +584,11 @@ API_RULES: dict[str, Rule] = {
         COORDINATOR,
         lambda w: (f"{API}/plans/{w.ids['plan']}/leave", {}),
     ),
+    # lifecycle: the owner's editors (also of a joint plan; the party kommun may not); the
+    # world's plan is a draft, so an allowed case answers 409
+    "POST /api/plans/{plan_id}/activate": _plan_edit_api("activate"),
+    "POST /api/plans/{plan_id}/followed-up": _plan_edit_api("followed-up"),
+    "POST /api/plans/{plan_id}/close": _plan_edit_api("close"),
     # --- plans follow-up API: add rules below this line
     # recording a follow-up: editors (coordinator, analyst) of the owner or of a party
     # (Stockholm is a party to the län plan; Malmö is not); the draft answers 409 when allowed
@@ -803,6 +820,8 @@ VALID_BODIES: dict[str, Body] = {
     "PATCH /api/plans/activities/{activity_id}": lambda w: {"status": "ongoing"},
     "POST /api/plans/{plan_id}/approve": lambda w: {"organisation": w.ids["party"]},
     "POST /api/plans/{plan_id}/leave": lambda w: {"organisation": w.ids["party"], "reason": "Skäl"},
+    "POST /api/plans/{plan_id}/activate": lambda w: {"early": True},
+    "POST /api/plans/{plan_id}/close": lambda w: {"reason": "Matris"},
     # --- plans follow-up API: add bodies below this line
     "POST /api/plans/{plan_id}/follow-ups": lambda w: {"year": 2025, "note": "Matris"},
     # --- kraftsamling API: add bodies below this line
@@ -1014,6 +1033,15 @@ PAGE_RULES: dict[str, Rule] = {
     "plans:activity_edit": _plan_edit("plans:activity_edit", "@activity"),
     "plans:activity_delete": _plan_edit("plans:activity_delete", "@activity"),
     "plans:new_version": _plan_edit("plans:new_version"),
+    "plans:activate": _plan_edit("plans:activate"),
+    "plans:followed_up": _plan_edit("plans:followed_up"),
+    "plans:close": Rule(
+        "plans",
+        "region",
+        "kommun",
+        PLAN_EDITORS,
+        _named("plans:close", "@plan", body={"reason": "Matris"}),
+    ),
     # --- plans follow-up: add rules below this line
     "plans:follow_up_record": Rule(
         "plans",

@@ -9,7 +9,9 @@ mounted at ``/api/plans``; every write goes through :mod:`datasmart.plans.servic
   ``POST /plans/{id}/goals``, ``PATCH``/``DELETE /plans/goals/{goal_id}``,
   ``POST /plans/goals/{goal_id}/indicators``, ``PATCH``/``DELETE
   /plans/goal-indicators/{id}``, ``POST /plans/{id}/activities``, ``PATCH``/``DELETE
-  /plans/activities/{id}``, ``POST /plans/{id}/approve``, ``/leave``, ``/new-version``.
+  /plans/activities/{id}``, ``POST /plans/{id}/approve``, ``/leave``, ``/new-version``;
+  lifecycle: ``POST /plans/{id}/activate``, ``/followed-up``, ``/close`` (409 when the
+  plan's status does not allow the step).
 
 Reading follows the plan's visibility (public, or parties only) and needs no sign-in for
 public plans. A plan the caller may not read answers 404 as if it did not exist (the
@@ -102,6 +104,13 @@ class PlanOut(Schema):
     previous_id: int | None = Field(description="Föregående version")
     visibility: Visibility
     agreed_at: dt.datetime | None
+    activated_at: dt.datetime | None = Field(description="När planen aktiverades")
+    followed_up_at: dt.datetime | None = Field(description="När planen markerades som uppföljd")
+    closed_at: dt.datetime | None = Field(description="När planen avslutades")
+    close_reason: str = Field(
+        description="Skäl att avsluta; 'ersatt av version N' när en nyare version blev "
+        "överenskommen"
+    )
     next_follow_up: dt.date | None
 
 
@@ -327,6 +336,21 @@ class LeaveIn(PartyIn):
     reason: str = Field(..., min_length=1, max_length=2000, description="Skäl att lämna")
 
 
+class ActivateIn(Schema):
+    early: bool = Field(
+        False, description="Aktivera före planens första år (annars nekas det med 422)"
+    )
+
+
+class CloseIn(Schema):
+    reason: str = Field(
+        ...,
+        min_length=1,
+        max_length=services.CLOSE_REASON_MAX,
+        description="Skäl att avsluta planen",
+    )
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -418,6 +442,21 @@ def _service_errors(plan: ActionPlan | None = None) -> Iterator[None]:
         )
         conflict = status is not None and status != PlanStatus.DRAFT
         raise HttpError(409 if conflict else 422, str(exc)) from None
+
+
+@contextmanager
+def _lifecycle_errors() -> Iterator[None]:
+    """A lifecycle step's refusals: 403 denied (audited by the service), 409 when the
+    plan's status does not allow the step (:class:`~.services.PlanStateError`), 422 for
+    what was sent (an empty reason, activating early without ``early``)."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from None
+    except services.PlanStateError as exc:
+        raise HttpError(409, str(exc)) from None
+    except services.PlanError as exc:
+        raise HttpError(422, str(exc)) from None
 
 
 def _detail(plan: ActionPlan) -> dict[str, Any]:
@@ -611,6 +650,63 @@ def plan_new_version(request: HttpRequest, plan_id: int = Path(..., ge=1)) -> An
     with _service_errors(plan):
         copy = services.new_version(plan, by=_by(request), request=request)
     return Status(201, _detail(copy))
+
+
+LIFECYCLE_NOTE = (
+    " Planens ägares samordnare och analytiker, också för en gemensam plan (parterna har "
+    "godkänt innehållet; ägaren driver planen). Kräver inloggning eller en API-nyckel med "
+    "behörighet write. Nekad åtkomst (403) loggas; en plan vars status inte tillåter steget "
+    "ger 409 med ett meddelande som säger varför."
+)
+
+
+@router.post(
+    "/{int:plan_id}/activate",
+    response={200: PlanDetailOut, **WRITE},
+    auth=token_or_session,
+    summary="Aktivera en överenskommen plan",
+    description="Överenskommen → aktiv. Från planens första år; före det bara med "
+    "`early: true`." + LIFECYCLE_NOTE,
+)
+def plan_activate(
+    request: HttpRequest, body: ActivateIn | None = None, plan_id: int = Path(..., ge=1)
+) -> Any:
+    plan = _plan(request, plan_id)
+    early = body.early if body is not None else False
+    with _lifecycle_errors():
+        services.activate_plan(plan, early=early, by=_by(request), request=request)
+    return _detail(plan)
+
+
+@router.post(
+    "/{int:plan_id}/followed-up",
+    response={200: PlanDetailOut, **WRITE},
+    auth=token_or_session,
+    summary="Markera en aktiv plan som uppföljd",
+    description="Aktiv → uppföljd, när en uppföljning av planen är sparad "
+    "(`POST /plans/{id}/follow-ups`)." + LIFECYCLE_NOTE,
+)
+def plan_followed_up(request: HttpRequest, plan_id: int = Path(..., ge=1)) -> Any:
+    plan = _plan(request, plan_id)
+    with _lifecycle_errors():
+        services.mark_followed_up(plan, by=_by(request), request=request)
+    return _detail(plan)
+
+
+@router.post(
+    "/{int:plan_id}/close",
+    response={200: PlanDetailOut, **WRITE},
+    auth=token_or_session,
+    summary="Avsluta en plan",
+    description="En överenskommen, aktiv eller uppföljd plan avslutas med ett skäl (sparas "
+    "och loggas). Ett utkast avslutas inte. När en ny version blir överenskommen avslutas "
+    "den föregående automatiskt med skälet 'ersatt av version N'." + LIFECYCLE_NOTE,
+)
+def plan_close(request: HttpRequest, body: CloseIn, plan_id: int = Path(..., ge=1)) -> Any:
+    plan = _plan(request, plan_id)
+    with _lifecycle_errors():
+        services.close_plan(plan, reason=body.reason, by=_by(request), request=request)
+    return _detail(plan)
 
 
 # --------------------------------------------------------------------------- goals

@@ -39,6 +39,10 @@ PLAN_COLUMNS = (
     "previous_id",
     "visibility",
     "agreed_at",
+    "activated_at",
+    "followed_up_at",
+    "closed_at",
+    "close_reason",
     "next_follow_up",
 )
 
@@ -132,6 +136,10 @@ def plan_row(plan: ActionPlan) -> dict[str, Any]:
         "previous_id": plan.previous_id,
         "visibility": plan.visibility,
         "agreed_at": plan.agreed_at,
+        "activated_at": plan.activated_at,
+        "followed_up_at": plan.followed_up_at,
+        "closed_at": plan.closed_at,
+        "close_reason": plan.close_reason,
         "next_follow_up": plan.next_follow_up,
     }
 

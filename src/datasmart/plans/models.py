@@ -90,6 +90,10 @@ class ActionPlan(models.Model):
         verbose_name=_("län (gemensam plan)"),
     )
     agreed_at = models.DateTimeField(_("överenskommen"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("aktiverad"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("markerad som uppföljd"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("avslutad"), null=True, blank=True)
+    close_reason = models.TextField(_("skäl att avsluta"), blank=True)
     next_follow_up = models.DateField(_("nästa uppföljning"), null=True, blank=True)
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
 

@@ -6,6 +6,10 @@ change a plan that is no longer a draft (an agreed version is frozen: change it 
 :func:`new_version`), and writes in one transaction with an audit event. User errors are
 :class:`PlanError` with a Swedish message naming the field.
 
+Lifecycle: draft → agreed (:func:`agree_plan`, or every party's :func:`approve`) → active
+(:func:`activate_plan`) → followed up (:func:`mark_followed_up`) → closed
+(:func:`close_plan`, or automatically when a newer version is agreed: "ersatt av version N").
+
 Funding reads :func:`agreed_joint_plan_exists` ("an agreed joint plan exists for län X for
 year Y", the 2016 and 2020 agreements' condition) instead of keeping a copy.
 """
@@ -52,6 +56,8 @@ __all__ = [
     "Change",
     "IndicatorChoice",
     "PlanError",
+    "PlanStateError",
+    "activate_plan",
     "add_goal_indicator",
     "agree_plan",
     "agreed_joint_plan",
@@ -59,6 +65,7 @@ __all__ = [
     "approve",
     "baseline_for",
     "baselines_for",
+    "close_plan",
     "comparable_versions",
     "compare_versions",
     "create_activity",
@@ -76,6 +83,8 @@ __all__ = [
     "indicator_choices",
     "joint_plan_lans",
     "leave",
+    "mark_followed_up",
+    "may_activate_now",
     "needs_scenario_choices",
     "new_version",
     "party_organisations",
@@ -102,6 +111,11 @@ _KIND_PREFERENCE = [
 
 class PlanError(ValueError):
     """A user error in a plan write; the message is Swedish and safe to show."""
+
+
+class PlanStateError(PlanError):
+    """A lifecycle step (activate, mark followed up, close) refused because of the plan's
+    status, not because of what was sent: the API answers 409 for it."""
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -486,6 +500,7 @@ def agree_plan(plan: ActionPlan, *, by: Any, request: HttpRequest | None = None)
         plan.agreed_at = timezone.now()
         plan.save(update_fields=["status", "agreed_at"])
         _audit("plans.plan_agreed", by, plan, plan.owner)
+        _supersede(plan, by)
     return plan
 
 
@@ -500,6 +515,7 @@ def _agree_if_all_approved(plan: ActionPlan, by: Any) -> None:
         plan.agreed_at = timezone.now()
         plan.save(update_fields=["status", "agreed_at"])
         _audit("plans.plan_agreed", by, plan, plan.owner, by_parties=True)
+        _supersede(plan, by)
 
 
 def _party(plan: ActionPlan, organisation: Organisation) -> PlanParty:
@@ -563,6 +579,183 @@ def leave(
         _audit("plans.party_left", by, plan, organisation, party=organisation.pk)
         _agree_if_all_approved(plan, by)
     return party
+
+
+# --- lifecycle: active, followed up, closed ---------------------------------------------------
+#
+# draft → agreed (agree_plan, or the last party's approval) → active → followed up → closed;
+# any agreed, active or followed-up version may be closed with a reason. The steps after
+# agreement change the plan's status and dates only, never its content (it stays frozen),
+# so they are done by the owner's editors, also for a joint plan: the parties approved the
+# content, the owner runs the plan. Each step locks the plan row, checks its status, and
+# writes the change and its audit event in one transaction.
+
+#: Longest reason for closing a plan.
+CLOSE_REASON_MAX = 2000
+#: Statuses a plan may be closed from.
+CLOSABLE_STATUSES = (PlanStatus.AGREED, PlanStatus.ACTIVE, PlanStatus.FOLLOWED_UP)
+
+
+def _lock_status(plan: ActionPlan) -> None:
+    """Lock the plan's row and refresh its status and dates (another request may have
+    moved it on since ``plan`` was read)."""
+    row = (
+        ActionPlan.objects.select_for_update()
+        .values("status", "agreed_at", "activated_at", "followed_up_at", "closed_at")
+        .get(pk=plan.pk)
+    )
+    for name, value in row.items():
+        setattr(plan, name, value)
+
+
+def _status_label(plan: ActionPlan) -> str:
+    return str(PlanStatus(plan.status).label).lower()
+
+
+def may_activate_now(plan: ActionPlan, today: dt.date | None = None) -> bool:
+    """Whether the plan's period has begun, so it is activated without ``early``."""
+    return (today or timezone.localdate()).year >= plan.start_year
+
+
+def activate_plan(
+    plan: ActionPlan,
+    *,
+    early: bool = False,
+    by: Any,
+    request: HttpRequest | None = None,
+) -> ActionPlan:
+    """Put an agreed plan in force (agreed → active); the owner's editors.
+
+    From January 1 of the plan's first year; before that only with ``early=True`` (a plan
+    agreed in the autumn for next year may be started at once, but never by accident)."""
+    rights.require_edit(by, plan.owner, action="activate_plan", request=request)
+    with transaction.atomic():
+        _lock_status(plan)
+        if plan.status == PlanStatus.DRAFT:
+            raise PlanStateError(
+                _("Planen är ett utkast och kan inte aktiveras; den måste först bli överenskommen.")
+            )
+        if plan.status == PlanStatus.ACTIVE:
+            raise PlanStateError(_("Planen är redan aktiv."))
+        if plan.status != PlanStatus.AGREED:
+            raise PlanStateError(
+                _(
+                    "Planen har status %(status)s och kan inte aktiveras; bara en "
+                    "överenskommen plan aktiveras."
+                )
+                % {"status": _status_label(plan)}
+            )
+        is_early = not may_activate_now(plan)
+        if is_early and not early:
+            raise PlanError(
+                _(
+                    "Fältet aktivera i förtid: planen gäller från %(y)s; välj att aktivera "
+                    "den redan nu om den ska börja gälla före det."
+                )
+                % {"y": plan.start_year}
+            )
+        plan.status = PlanStatus.ACTIVE
+        plan.activated_at = timezone.now()
+        plan.save(update_fields=["status", "activated_at"])
+        _audit("plans.plan_activated", by, plan, plan.owner, early=is_early)
+    return plan
+
+
+def mark_followed_up(
+    plan: ActionPlan, *, by: Any, request: HttpRequest | None = None
+) -> ActionPlan:
+    """Mark an active plan as followed up (active → followed up); the owner's editors.
+
+    Only when a follow-up of this version has been saved (``followup.record_follow_up``):
+    the status says the plan's results have been looked at, and the saved snapshot is the
+    evidence. Recording a follow-up never changes the status by itself (a plan is followed
+    up every year while it runs); this step is the owner's decision that it is done."""
+    rights.require_edit(by, plan.owner, action="mark_followed_up", request=request)
+    with transaction.atomic():
+        _lock_status(plan)
+        if plan.status == PlanStatus.DRAFT:
+            raise PlanStateError(
+                _(
+                    "Planen är ett utkast och kan inte markeras som uppföljd; den måste först "
+                    "bli överenskommen och aktiv."
+                )
+            )
+        if plan.status == PlanStatus.AGREED:
+            raise PlanStateError(
+                _(
+                    "Planen är överenskommen men inte aktiv; aktivera den innan den markeras "
+                    "som uppföljd."
+                )
+            )
+        if plan.status == PlanStatus.FOLLOWED_UP:
+            raise PlanStateError(_("Planen är redan markerad som uppföljd."))
+        if plan.status == PlanStatus.CLOSED:
+            raise PlanStateError(_("Planen är avslutad och kan inte markeras som uppföljd."))
+        latest = plan.follow_ups.order_by("-made_at", "-pk").values("pk", "year").first()
+        if latest is None:
+            raise PlanStateError(
+                _(
+                    "Planen har ingen sparad uppföljning; spara en uppföljning på "
+                    "uppföljningssidan innan planen markeras som uppföljd."
+                )
+            )
+        plan.status = PlanStatus.FOLLOWED_UP
+        plan.followed_up_at = timezone.now()
+        plan.save(update_fields=["status", "followed_up_at"])
+        _audit(
+            "plans.plan_followed_up",
+            by,
+            plan,
+            plan.owner,
+            follow_up=latest["pk"],
+            year=latest["year"],
+        )
+    return plan
+
+
+def _close(plan: ActionPlan, reason: str, by: Any, **detail: Any) -> None:
+    plan.status = PlanStatus.CLOSED
+    plan.closed_at = timezone.now()
+    plan.close_reason = reason
+    plan.save(update_fields=["status", "closed_at", "close_reason"])
+    _audit("plans.plan_closed", by, plan, plan.owner, reason=reason[:200], **detail)
+
+
+def close_plan(
+    plan: ActionPlan, *, reason: str, by: Any, request: HttpRequest | None = None
+) -> ActionPlan:
+    """Close an agreed, active or followed-up plan with a reason (stored and audited);
+    the owner's editors. A draft is not closed (it was never in force)."""
+    rights.require_edit(by, plan.owner, action="close_plan", request=request)
+    reason = _check_text(reason, _("skäl"))
+    if len(reason) > CLOSE_REASON_MAX:
+        raise PlanError(_("Fältet skäl får vara högst %(n)s tecken.") % {"n": CLOSE_REASON_MAX})
+    with transaction.atomic():
+        _lock_status(plan)
+        if plan.status == PlanStatus.DRAFT:
+            raise PlanStateError(
+                _(
+                    "Planen är ett utkast och kan inte avslutas; bara en överenskommen, aktiv "
+                    "eller uppföljd plan avslutas."
+                )
+            )
+        if plan.status == PlanStatus.CLOSED:
+            raise PlanStateError(_("Planen är redan avslutad."))
+        _close(plan, reason, by)
+    return plan
+
+
+def _supersede(plan: ActionPlan, by: Any) -> None:
+    """``plan`` has just become agreed: close the version it was made from (if that is
+    still agreed, active or followed up) with the reason "ersatt av version N", in the
+    caller's transaction and audited in the caller's name. The reason is stored in Swedish
+    (data, not interface text)."""
+    if plan.previous_id is None:
+        return
+    old = ActionPlan.objects.select_for_update().get(pk=plan.previous_id)
+    if old.status not in CLOSABLE_STATUSES:
+        return
+    _close(old, f"ersatt av version {plan.version}", by, superseded_by=plan.pk)
 
 
 # --- goals and indicators --------------------------------------------------------------------

@@ -41,6 +41,9 @@ urlpatterns = [
         name="activity_delete",
     ),
     path("<int:plan_id>/ny-version/", views.new_version, name="new_version"),
+    path("<int:plan_id>/aktivera/", views.activate, name="activate"),
+    path("<int:plan_id>/uppfoljd/", views.followed_up, name="followed_up"),
+    path("<int:plan_id>/avsluta/", views.close, name="close"),
     path("<int:plan_id>/jamfor/<int:other_id>/", views.compare, name="compare"),
     # follow-up (plans/followup_views.py)
     path("<int:plan_id>/uppfoljning/", followup_views.follow_up, name="follow_up"),

@@ -95,6 +95,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     may_edit = rights.may_edit(request.user, plan.owner)
     parties = list(plan.parties.select_related("organisation"))
     changes = services.compare_versions(plan.previous, plan) if plan.previous else []
+    newer = ActionPlan.objects.filter(previous=plan).first()
     return render(
         request,
         "plans/detail.html",
@@ -107,9 +108,44 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
             "changes": changes,
             "may_edit": may_edit,
             "editable": may_edit and not plan.is_frozen,
-            "newer": ActionPlan.objects.filter(previous=plan).first(),
+            "newer": newer,
+            **_lifecycle(plan, may_edit, newer),
         },
     )
+
+
+def _lifecycle(plan: ActionPlan, may_edit: bool, newer: ActionPlan | None) -> dict[str, Any]:
+    """The status timeline (from the plan's own dates: no query) and which lifecycle
+    buttons the user gets (the owner's editors; a follow-up must be saved before "mark
+    as followed up", which costs one query, only then)."""
+    status = plan.status
+    closed = status == PlanStatus.CLOSED
+    steps = [
+        ("created", _("Skapad"), plan.created_at),
+        ("agreed", _("Överenskommen"), plan.agreed_at),
+        ("active", _("Aktiv"), plan.activated_at),
+        ("followed_up", _("Uppföljd"), plan.followed_up_at),
+        ("closed", _("Avslutad"), plan.closed_at),
+    ]
+    # a closed plan skipped the steps it never reached; an open one shows what is ahead
+    timeline = [
+        {"key": key, "label": label, "at": at, "done": at is not None}
+        for key, label, at in steps
+        if at is not None or not closed
+    ]
+    superseded = (
+        newer is not None and closed and plan.close_reason == f"ersatt av version {newer.version}"
+    )
+    may_mark = may_edit and status == PlanStatus.ACTIVE and plan.follow_ups.exists()
+    return {
+        "timeline": timeline,
+        "superseded": superseded,
+        "may_activate": may_edit and status == PlanStatus.AGREED,
+        "activate_early": not services.may_activate_now(plan),
+        "may_mark_followed_up": may_mark,
+        "needs_follow_up": may_edit and status == PlanStatus.ACTIVE and not may_mark,
+        "may_close": may_edit and status in services.CLOSABLE_STATUSES,
+    }
 
 
 def _party_org(request: HttpRequest, plan: ActionPlan) -> Organisation:
@@ -594,6 +630,47 @@ def new_version(request: HttpRequest, plan_id: int) -> HttpResponse:
         copy,
         _("Version %(n)s är skapad som utkast. Ändra den och låt parterna godkänna den.")
         % {"n": copy.version},
+    )
+
+
+@login_required
+@require_POST
+def activate(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Agreed → active (the owner's editors); before the first year only with "early"."""
+    plan = _editable(request, plan_id, "activate_plan")
+    early = request.POST.get("early") in ("1", "on", "true")
+    return _post_action(
+        request,
+        plan,
+        lambda: services.activate_plan(plan, early=early, by=request.user, request=request),
+        _("Planen är aktiverad."),
+    )
+
+
+@login_required
+@require_POST
+def followed_up(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Active → followed up (the owner's editors; a follow-up must be saved first)."""
+    plan = _editable(request, plan_id, "mark_followed_up")
+    return _post_action(
+        request,
+        plan,
+        lambda: services.mark_followed_up(plan, by=request.user, request=request),
+        _("Planen är markerad som uppföljd."),
+    )
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """Any agreed, active or followed-up plan → closed, with a reason."""
+    plan = _editable(request, plan_id, "close_plan")
+    reason = request.POST.get("reason", "")
+    return _post_action(
+        request,
+        plan,
+        lambda: services.close_plan(plan, reason=reason, by=request.user, request=request),
+        _("Planen är avslutad."),
     )
 
 
