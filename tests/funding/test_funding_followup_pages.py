@@ -294,6 +294,31 @@ def test_remind_command_emails_late_recipients_once_a_day(
     assert bad.exit_code == 2
 
 
+def test_reminders_speak_each_recipients_language(a2020: Agreement, mailoutbox: list[Any]) -> None:
+    from datasmart.funding.services.reminders import send_reminders
+
+    _survey(a2020, TODAY - dt.timedelta(days=1))
+    english = _user(Role.COORDINATOR, "0180", "stockholm-en")
+    english.language = "en"
+    english.save(update_fields=["language"])
+    swedish = _user(Role.COORDINATOR, "0180", "stockholm-sv")
+    assert swedish.language == "sv"  # the default
+
+    results = send_reminders([a2020])
+
+    assert [r.addresses for r in results if r.result == "sent"] == [2]
+    by_address = {m.to[0]: m for m in mailoutbox}
+    en = by_address[english.email]
+    assert en.subject == "Reminder: Redovisning kommuner 2020 (Stockholm)"
+    assert en.body.startswith("Hello,\n\nStockholm has not submitted the survey")
+    assert "Fill in and submit the answer here: " in en.body
+    assert "/medel/2020/enkater/" in en.body and "Påminnelse" not in en.body
+    sv = by_address[swedish.email]
+    assert sv.subject == "Påminnelse: Redovisning kommuner 2020 (Stockholm)"
+    assert sv.body.startswith("Hej!\n\nStockholm har inte skickat in enkäten")
+    assert "du får högst en påminnelse per dag." in sv.body
+
+
 def test_no_reminder_before_the_due_date(survey: Survey, mailoutbox: list[Any]) -> None:
     _user(Role.COORDINATOR, "0180", "stockholm")
     result = CliRunner().invoke(funding_app, ["remind"])

@@ -119,6 +119,7 @@ class OrganisationAdmin(AuditedModelAdmin):
 class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_superuser"]
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), (_("Språk"), {"fields": ("language",)}))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)

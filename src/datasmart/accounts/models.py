@@ -182,8 +182,28 @@ class Organisation(models.Model):
                 )
 
 
+class Language(models.TextChoices):
+    """The site's languages (``settings.LANGUAGES``), for a user's preference."""
+
+    SV = "sv", "Svenska"
+    EN = "en", "English"
+
+
 class User(AbstractUser):
-    """A person signing in to datasmart. Roles come from organisation memberships."""
+    """A person signing in to datasmart. Roles come from organisation memberships.
+
+    ``language`` is the language the user last chose on the site (the language switch
+    stores it, :func:`datasmart.accounts.views.set_language`); e-mail reminders are
+    written in it. Swedish, the site's default, until the user switches.
+    """
+
+    language = models.CharField(
+        _("språk"),
+        max_length=8,
+        choices=Language.choices,
+        default=Language.SV,
+        help_text=_("Språket för e-post från datasmart; ändras när användaren byter språk."),
+    )
 
     class Meta:
         verbose_name = _("användare")

@@ -31,6 +31,7 @@ from .audit import SYSTEM, SystemActor, record_event
 from .models import (
     ApiToken,
     AuditEvent,
+    Language,
     Membership,
     Organisation,
     OrganisationKind,
@@ -68,6 +69,7 @@ __all__ = [
     "find_api_token",
     "list_api_tokens",
     "revoke_api_token",
+    "set_user_language",
     "token_expiry",
     "use_api_token",
 ]
@@ -447,6 +449,20 @@ def authenticate_api_token(secret: str | None) -> User | None:
 
 
 # --- audit log ---------------------------------------------------------------------------
+
+
+def set_user_language(user: Any, language: str | None) -> bool:
+    """Store ``language`` as ``user``'s preference when the user switches language on the
+    site (their own display and e-mail language: no rights to check and no audit event).
+    An anonymous user or a code that is not a site language changes nothing. Returns
+    whether the preference was saved."""
+    if not getattr(user, "is_authenticated", False) or language not in Language.values:
+        return False
+    if user.language == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True
 
 
 def _day_start(day: dt.date) -> dt.datetime:

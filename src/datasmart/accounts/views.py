@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from .audit import record_event
 from .forms import AuditFilterForm, LoginForm, TokenCreateForm
@@ -27,6 +28,7 @@ from .services import (
     create_api_token,
     list_api_tokens,
     revoke_api_token,
+    set_user_language,
 )
 
 AUDIT_PAGE_SIZE = 50
@@ -51,6 +53,15 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (``/i18n/setlang/``: cookie and redirect), and for a
+    signed-in user the choice is also stored as their language (e-mail reminders)."""
+    response = django_set_language(request)
+    if request.method == "POST":  # Django switches only on POST, too
+        set_user_language(request.user, request.POST.get("language"))
+    return response
 
 
 def _render_tokens(

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from datasmart.accounts.views import set_language
 from datasmart.api.router import api
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("kraftsamling/", include("datasmart.kraftsamling.urls")),
     path("politikerchecklistan/", include("datasmart.checklist.urls")),
     path("api/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language (all django.conf.urls.i18n holds), also storing a signed-in
+    # user's choice (accounts.User.language)
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

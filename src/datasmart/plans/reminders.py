@@ -21,8 +21,9 @@ send nothing.
 
 Mails name the plan (title, owner, follow-up date) and link to its page, where reading
 follows the plan's visibility; they carry no personal data (no names of approvers, no
-addresses of others). The text is in the recipient's language when the platform knows it
-(the user model has no language preference today, so that is Swedish, the site's default).
+addresses of others). Each mail is in its recipient's language
+(:attr:`datasmart.accounts.models.User.language`, stored when the user switches language on
+the site; Swedish, the site's default, until then).
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ def remind_days() -> int:
 
 
 def recipient_language(user: Any) -> str:
-    """The language to write to ``user`` in: their preference if the platform stores one
-    and it is a site language, else the site's default (Swedish)."""
+    """The language to write to ``user`` in: their preference (``User.language``) if it is
+    a site language, else the site's default (Swedish)."""
     wanted = str(getattr(user, "language", "") or "")
     known = {code for code, _name in settings.LANGUAGES}
     return wanted if wanted in known else settings.LANGUAGE_CODE

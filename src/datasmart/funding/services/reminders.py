@@ -2,7 +2,8 @@
 
 :func:`remind_rows` lists every expected respondent that has not submitted (with the
 addresses of its users who may report); :func:`send_reminders` e-mails the late ones with
-Django's ``send_mail`` (the console backend in development). At most one reminder per
+Django's ``send_mail`` (the console backend in development), each address in its user's
+language (:attr:`datasmart.accounts.models.User.language`). At most one reminder per
 survey, recipient and day: a :class:`~datasmart.funding.models.Reminder` row is created in
 the same transaction as the mail is sent, so running the command again the same day (from
 cron or a task queue, even twice at once) sends nothing more.
@@ -11,14 +12,15 @@ cron or a task queue, even twice at once) sends nothing more.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from datasmart.accounts.audit import SYSTEM, record_event
@@ -44,17 +46,27 @@ STATUS_LABELS: Final = {
 }
 
 
+def reporters(unit_codes: list[str]) -> dict[str, dict[str, str]]:
+    """Unit code → address → language of the active users who may report for the unit
+    (``REPORT_FUNDING`` roles). Two users sharing an address: the first user's language."""
+    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if Permission.REPORT_FUNDING in perms]
+    out: dict[str, dict[str, str]] = {code: {} for code in unit_codes}
+    rows = (
+        Membership.objects.filter(
+            organisation__unit__code__in=unit_codes, role__in=roles, user__is_active=True
+        )
+        .order_by("user_id")
+        .values_list("organisation__unit__code", "user__email", "user__language")
+    )
+    for code, email, language in rows:
+        if email:
+            out[code].setdefault(email, language)
+    return out
+
+
 def reporter_emails(unit_codes: list[str]) -> dict[str, list[str]]:
     """Addresses of active users who may report for each unit (``REPORT_FUNDING`` roles)."""
-    roles = [r.value for r, perms in ROLE_PERMISSIONS.items() if Permission.REPORT_FUNDING in perms]
-    out: dict[str, set[str]] = {code: set() for code in unit_codes}
-    rows = Membership.objects.filter(
-        organisation__unit__code__in=unit_codes, role__in=roles, user__is_active=True
-    ).values_list("organisation__unit__code", "user__email")
-    for code, email in rows:
-        if email:
-            out[code].add(email)
-    return {code: sorted(emails) for code, emails in out.items()}
+    return {code: sorted(found) for code, found in reporters(unit_codes).items()}
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,13 @@ class RemindRow:
     status: str
     late: bool
     emails: list[str]
+    #: address → the language to write to it in (``sv`` when not listed)
+    languages: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def language(self, email: str) -> str:
+        found = self.languages.get(email, "")
+        known = {code for code, _name in settings.LANGUAGES}
+        return found if found in known else settings.LANGUAGE_CODE
 
     @property
     def status_label(self) -> str:
@@ -89,9 +108,17 @@ def remind_rows(
     rows = [r for r in completeness(survey, today=today).rows if r.status != "submitted"]
     if only_late:
         rows = [r for r in rows if r.late]
-    emails = reporter_emails([r.unit_code for r in rows])
+    found = reporters([r.unit_code for r in rows])
     out = [
-        RemindRow(survey, r.unit_code, r.unit_name, r.status, r.late, emails[r.unit_code])
+        RemindRow(
+            survey,
+            r.unit_code,
+            r.unit_name,
+            r.status,
+            r.late,
+            sorted(found[r.unit_code]),
+            found[r.unit_code],
+        )
         for r in rows
     ]
     out.sort(key=lambda r: (not r.late, r.unit_code))
@@ -119,19 +146,35 @@ class ReminderResult:
 RESULT_COLUMNS: Final = ("survey", "unit_code", "unit_name", "result", "addresses")
 
 
-def _message(survey: Survey, row: RemindRow) -> tuple[str, str]:
+def _message(survey: Survey, row: RemindRow, language: str) -> tuple[str, str]:
+    """Subject and body in ``language``: the survey, the recipient, the due date, a link."""
     path = reverse("funding:answer", args=[survey.agreement.year, survey.code, row.unit_code])
     base = getattr(settings, "DATASMART_SITE_URL", "").rstrip("/")
-    subject = f"Påminnelse: {survey.title} ({row.unit_name})"
-    body = (
-        f"Hej!\n\n{row.unit_name} har inte skickat in enkäten {survey.title!r} "
-        f"inom överenskommelsen {survey.agreement.year}. Sista dag var "
-        f"{survey.due_date:%Y-%m-%d}.\n\n"
-        f"Fyll i och skicka in svaret här: {base}{path}\n\n"
-        "Det här är ett automatiskt meddelande från datasmart; du får högst en påminnelse "
-        "per dag.\n"
-    )
-    return subject, body
+    values = {
+        "survey": survey.title,
+        "unit": row.unit_name,
+        "year": survey.agreement.year,
+        "date": f"{survey.due_date:%Y-%m-%d}",
+        "url": f"{base}{path}",
+    }
+    with translation.override(language):
+        subject = _("Påminnelse: %(survey)s (%(unit)s)") % values
+        body = "\n\n".join(
+            [
+                _("Hej!"),
+                _(
+                    "%(unit)s har inte skickat in enkäten '%(survey)s' inom överenskommelsen "
+                    "%(year)s. Sista dag var %(date)s."
+                )
+                % values,
+                _("Fyll i och skicka in svaret här: %(url)s") % values,
+                _(
+                    "Det här är ett automatiskt meddelande från datasmart; du får högst en "
+                    "påminnelse per dag."
+                ),
+            ]
+        )
+    return subject, body + "\n"
 
 
 def send_reminders(
@@ -167,7 +210,6 @@ def _remind_one(
         return result("no_address")
     if dry_run:
         return result("dry_run")
-    subject, body = _message(survey, row)
     try:
         with transaction.atomic():
             reminder = Reminder.objects.create(
@@ -176,7 +218,12 @@ def _remind_one(
                 sent_on=today,
                 addresses=len(row.emails),
             )
+            texts: dict[str, tuple[str, str]] = {}
             for email in row.emails:  # one mail each: recipients do not see each other
+                language = row.language(email)
+                if language not in texts:
+                    texts[language] = _message(survey, row, language)
+                subject, body = texts[language]
                 send_mail(subject, body, None, [email])
             record_event(
                 "funding.reminder.send",
