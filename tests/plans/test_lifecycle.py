@@ -444,6 +444,12 @@ def test_timeline_costs_no_query(world: PlanWorld, rf: Any) -> None:
         "followed_up",
         "closed",
     ]
+    assert context["status_at"] == plan.agreed_at
+    services.close_plan(plan, reason="Avbruten", by=SYSTEM)
+    closed = _lifecycle(_reload(plan), True, None)
+    assert closed["status_at"] == _reload(plan).closed_at
+    assert [s["key"] for s in closed["timeline"]] == ["created", "agreed", "closed"]
+    assert _lifecycle(_plan(world), True, None)["status_at"] is None
 
 
 def test_superseded_version_links_the_newer_one(world: PlanWorld) -> None:

@@ -137,8 +137,11 @@ def _lifecycle(plan: ActionPlan, may_edit: bool, newer: ActionPlan | None) -> di
         newer is not None and closed and plan.close_reason == f"ersatt av version {newer.version}"
     )
     may_mark = may_edit and status == PlanStatus.ACTIVE and plan.follow_ups.exists()
+    dates = {key: at for key, _label, at in steps}
     return {
         "timeline": timeline,
+        # the date beside the status: when the plan reached it (a draft shows none)
+        "status_at": None if status == PlanStatus.DRAFT else dates.get(status),
         "superseded": superseded,
         "may_activate": may_edit and status == PlanStatus.AGREED,
         "activate_early": not services.may_activate_now(plan),
