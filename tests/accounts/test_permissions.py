@@ -17,7 +17,6 @@ from datasmart.accounts.permissions import (
     organisations_with_permission,
     require_permission,
 )
-
 from datasmart.geo.models import Level, Unit
 
 from .factories import OrganisationFactory, member, superuser
