@@ -38,7 +38,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-DOMAINS: tuple[str, ...] = ("indicators", "funding", "sip", "needs", "plans", "kraftsamling", "checklist")
+DOMAINS: tuple[str, ...] = (
+    "indicators",
+    "funding",
+    "sip",
+    "needs",
+    "plans",
+    "kraftsamling",
+    "checklist",
+)
 """The domain apps (on top of geo, accounts and stats)."""
 
 DOMAIN_ENTRY_POINTS: tuple[str, ...] = ("services", "rights")
