@@ -121,7 +121,8 @@ def _accounts_world() -> World:
 
 
 def _funding_world() -> World:
-    from datasmart.funding import followup, services
+    from datasmart.funding import services
+    from datasmart.funding.services import followup
 
     world = World(
         {

@@ -76,8 +76,12 @@ def test_monthly_periods_count_as_parts_of_a_year() -> None:
     assert abs(v.expected - 56.25) < 1e-9
 
 
-finite = st.floats(min_value=-1000, max_value=1000, allow_nan=False, allow_infinity=False)
-positive = st.floats(min_value=0, max_value=50, allow_nan=False, allow_infinity=False)
+# Values on a grid of quarters: sums and differences are exact in binary floating point, so
+# "same interval width" really is the same width at every value (with arbitrary floats,
+# (1 + h) - (1 - h) is 0 for a tiny h while (0 + h) - (0 - h) is 2h, and the property
+# failed on that rounding rather than on the rule).
+finite = st.integers(min_value=-4000, max_value=4000).map(lambda k: k / 4)
+positive = st.integers(min_value=0, max_value=200).map(lambda k: k / 4)
 
 
 @st.composite

@@ -1,7 +1,7 @@
 """Follow-up pages (Swedish): answering a reporting survey (draft, submit, reopen), the
 list of recipients to remind (with CSV), conditions and their fulfilment, payout status.
 
-Thin views: parse the form, call :mod:`datasmart.funding.followup`, which checks the
+Thin views: parse the form, call :mod:`datasmart.funding.services.followup`, which checks the
 rights (:mod:`datasmart.funding.rights`: ``REPORT_FUNDING`` in the responding kommun or
 region; the agreement's national administrators for everything else) and audits every
 change and every denial. A refused action raises ``PermissionDenied``, which Django turns

@@ -46,7 +46,7 @@ from .models import (
     GoalIndicator,
     PlanStatus,
 )
-from .services import PlanError, get_plan, visible_plans
+from .services import PlanError, get_plan, indicator_title, visible_plans
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -474,7 +474,7 @@ def indicator_follow_up(
         goal_id=goal.pk,
         goal_text=goal.text,
         code=link.indicator_code,
-        title=indicator.title_sv if indicator is not None else link.indicator_code,
+        title=indicator_title(indicator) if indicator is not None else link.indicator_code,
         kind=link.kind,
         kind_label=link.get_kind_display(),
         direction=link.direction,
@@ -655,6 +655,8 @@ def record_follow_up(
         rights.require_edit(by, plan.owner, action="record_follow_up", request=request)
     if plan.status == PlanStatus.DRAFT:
         raise PlanError(_("Planen är ett utkast; den följs upp när den har blivit överenskommen."))
+    if plan.status == PlanStatus.CLOSED:
+        raise PlanError(_("Planen är avslutad; en avslutad plan följs inte upp längre."))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise PlanError(_("Fältet kommentar får vara högst %(n)s tecken.") % {"n": NOTE_MAX})

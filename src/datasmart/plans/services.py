@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from datasmart.accounts.audit import SystemActor, record_event
@@ -959,6 +961,18 @@ class IndicatorChoice:
     baseline_period: int | None
 
 
+def indicator_title(indicator: Any) -> str:
+    """The indicator's title in the page's language (English when asked for and written)."""
+    english = str(indicator.title_en or "") if get_language() == "en" else ""
+    return english or str(indicator.title_sv)
+
+
+def indicator_titles(codes: Iterable[str]) -> dict[str, str]:
+    """``{code: title}`` in the page's language for the codes that are in the catalogue."""
+    wanted = set(codes)
+    return {i.code: indicator_title(i) for i in list_indicators() if i.code in wanted}
+
+
 def indicator_choices(plan: ActionPlan) -> list[IndicatorChoice]:
     """The catalogue (through :mod:`datasmart.indicators.services`) with the baseline each
     indicator would get for the plan owner's unit."""
@@ -966,7 +980,7 @@ def indicator_choices(plan: ActionPlan) -> list[IndicatorChoice]:
     out = []
     for indicator in list_indicators():
         value, period = baselines.get(indicator.code, (None, None))
-        out.append(IndicatorChoice(indicator.code, indicator.title_sv, value, period))
+        out.append(IndicatorChoice(indicator.code, indicator_title(indicator), value, period))
     return out
 
 

@@ -87,6 +87,10 @@ def _my_parties(request: HttpRequest, plan: ActionPlan) -> list[Any]:
 def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _plan_or_404(request, plan_id)
     goals = list(plan.goals.prefetch_related("indicators").order_by("pk"))
+    links = [link for goal in goals for link in goal.indicators.all()]
+    titles = services.indicator_titles(link.indicator_code for link in links)
+    for link in links:  # the title in the page's language beside the stored code
+        link.indicator_title = titles.get(link.indicator_code, link.indicator_code)  # type: ignore[attr-defined]
     activities = list(
         plan.activities.prefetch_related("goals").select_related(
             "owner", "funding_post__agreement", "needs_scenario__unit"
