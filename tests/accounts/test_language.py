@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from datasmart.accounts.models import User
 from datasmart.accounts.services import set_user_language
+from tests.accounts.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,21 @@ def test_admin_can_edit_the_preference(viewer: User) -> None:
     client = _client(superuser(username="root"))
     html = client.get(reverse("admin:accounts_user_change", args=[viewer.pk])).content.decode()
     assert 'name="language"' in html
+
+
+def test_signing_in_on_a_new_browser_uses_the_stored_language(viewer: User) -> None:
+    set_user_language(viewer, "en")
+    fresh = Client()
+    response = fresh.post(
+        reverse("accounts:login"), {"username": viewer.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    # a browser that already chose keeps its choice
+    chosen = Client()
+    chosen.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    response = chosen.post(
+        reverse("accounts:login"), {"username": viewer.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
