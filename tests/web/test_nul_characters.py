@@ -1,6 +1,6 @@
 """NUL characters in query parameters are refused at the door (PostgreSQL text cannot hold
-them): the API answers 422 naming the parameter, pages 400, never a 500 on either
-database. Paths and bodies are the views' business (SIP's tests check those)."""
+them): the API answers 422 naming the parameter, pages 400,
+never a 500 on either database. Paths and bodies are the views' business (SIP tests)."""
 
 from __future__ import annotations
 

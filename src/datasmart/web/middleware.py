@@ -35,11 +35,13 @@ class RejectNulCharactersMiddleware:
 
     PostgreSQL text cannot hold NUL, so a query parameter with one that reached a lookup
     was a 500 (``DataError``) on PostgreSQL while SQLite answered: one clear refusal at
-    the door instead of a check in every filter. The API gets the project's error body
-    (``detail``, ``field`` = the parameter) with 422, pages a plain 400. Paths and bodies
-    are left to the views, which already answer precisely (an identifier with NUL is an
-    unknown object, 404; a body field with NUL is a 422 naming the field, as the SIP API
-    and Django's form fields do).
+    the door instead of a check in every filter. The API answers 422 with the project's
+    error body (``detail``, ``field`` = the parameter), as for any other bad parameter;
+    pages a plain 400. (The schemathesis tests leave NUL out of generated strings for
+    this reason: tests/web/test_nul_characters.py checks the refusal.) Paths
+    and bodies are left to the views, which already answer precisely (an identifier with
+    NUL is an unknown object, 404; a body field with NUL is a 422 naming the field, as the
+    SIP API and Django's form fields do).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
