@@ -176,30 +176,23 @@ def get_activity(plan: ActionPlan, activity_id: int) -> Activity:
 AGREED_STATUSES = (PlanStatus.AGREED, PlanStatus.ACTIVE, PlanStatus.FOLLOWED_UP)
 
 
+def _agreed_joint_plans(lan_code: str, year: int) -> QuerySet[ActionPlan]:
+    """Joint plans of län ``lan_code`` in force in ``year`` (agreed, active or followed up)."""
+    return ActionPlan.objects.filter(
+        lan__code=lan_code, start_year__lte=year, end_year__gte=year, status__in=AGREED_STATUSES
+    )
+
+
 def agreed_joint_plan(lan_code: str, year: int) -> ActionPlan | None:
     """The newest agreed joint plan of län ``lan_code`` covering ``year`` (agreed, active
     or followed up; not closed), or ``None``. Callers showing it check :func:`rights.may_read`."""
-    return (
-        ActionPlan.objects.filter(
-            lan__code=lan_code,
-            start_year__lte=year,
-            end_year__gte=year,
-            status__in=AGREED_STATUSES,
-        )
-        .order_by("-version", "-pk")
-        .first()
-    )
+    return _agreed_joint_plans(lan_code, year).order_by("-version", "-pk").first()
 
 
 def agreed_joint_plan_exists(lan_code: str, year: int) -> bool:
     """Whether the region and kommuner of län ``lan_code`` have an agreed joint plan
     (agreed, active or followed up; not closed) covering ``year``."""
-    return ActionPlan.objects.filter(
-        lan__code=lan_code,
-        start_year__lte=year,
-        end_year__gte=year,
-        status__in=AGREED_STATUSES,
-    ).exists()
+    return _agreed_joint_plans(lan_code, year).exists()
 
 
 # --- helpers -------------------------------------------------------------------------------
